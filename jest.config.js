@@ -1,0 +1,26 @@
+// Tests are compiled by `tsc` first (npm run build) and jest runs the ESM output in dist/:
+// no transform step, so what is tested is exactly what ships. Unit tests sit beside their
+// source as *.test.ts; integration tests (real apiserver, real binaries) live in test/integration.
+const common = {
+  testEnvironment: 'node',
+  transform: {},
+  rootDir: 'dist',
+};
+
+export default {
+  projects: [
+    {
+      ...common,
+      displayName: 'unit',
+      testMatch: ['<rootDir>/**/*.test.js'],
+      testPathIgnorePatterns: ['<rootDir>/test/integration/'],
+    },
+    {
+      ...common,
+      displayName: 'integration',
+      setupFilesAfterEnv: ['<rootDir>/test/integration/setup.js'],
+      testMatch: ['<rootDir>/test/integration/**/*.test.js'],
+    },
+  ],
+  reporters: ['default', '<rootDir>/test/reporters/summary-line.cjs'],
+};

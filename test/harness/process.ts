@@ -1,0 +1,112 @@
+// A child process owned by a test: its own process group, its output in a log file, a marker
+// in its environment (DAPR_TS_TEST_RUN) so a reaper can find it even if the test runner dies,
+// and a stop() that escalates from SIGTERM to SIGKILL.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** The marker every process started by this test run carries in its environment. */
+export const RUN_MARKER = 'DAPR_TS_TEST_RUN';
+export const runId: string = (process.env[RUN_MARKER] ??= `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+
+export interface StartOptions {
+  /** Short name for messages and the log file. */
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Where stdout and stderr go (appended). */
+  readonly logFile: string;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly cwd?: string;
+}
+
+/** Every live group this Node process started, so that exiting never leaves one behind. */
+const live = new Set<ManagedProcess>();
+process.on('exit', () => {
+  for (const p of live) p.killGroupNow();
+});
+
+export class ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly logFile: string;
+  /** Resolves with the exit code (or the signal name) when the process has exited. */
+  readonly exited: Promise<number | string>;
+  #exitStatus: number | string | undefined;
+  readonly #child: ChildProcess;
+
+  private constructor(opts: StartOptions, child: ChildProcess) {
+    this.name = opts.name;
+    this.logFile = opts.logFile;
+    this.#child = child;
+    if (child.pid === undefined) throw new Error(`${opts.name}: spawn failed`);
+    this.pid = child.pid;
+    this.exited = new Promise((resolveExit) => {
+      child.on('exit', (code, signal) => {
+        this.#exitStatus = code ?? signal ?? 'unknown';
+        live.delete(this);
+        resolveExit(this.#exitStatus);
+      });
+    });
+  }
+
+  static async start(opts: StartOptions): Promise<ManagedProcess> {
+    const fd = openSync(opts.logFile, 'a');
+    try {
+      const child = spawn(opts.command, [...opts.args], {
+        cwd: opts.cwd,
+        env: { ...process.env, ...opts.env, [RUN_MARKER]: runId },
+        stdio: ['ignore', fd, fd],
+        detached: true, // own process group: stop() signals the whole group
+      });
+      await new Promise<void>((ok, fail) => {
+        child.once('spawn', ok);
+        child.once('error', (err) => fail(new Error(`${opts.name}: cannot start ${opts.command}: ${err.message}`)));
+      });
+      const p = new ManagedProcess(opts, child);
+      live.add(p);
+      return p;
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  get running(): boolean {
+    return this.#exitStatus === undefined;
+  }
+
+  /** The last lines of the log, for failure messages. */
+  logTail(lines = 30): string {
+    try {
+      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      return '(no log)';
+    }
+  }
+
+  /** SIGTERM to the group; SIGKILL after `graceMs`. Resolves once the process has exited. */
+  async stop(graceMs = 10_000): Promise<number | string> {
+    if (!this.running) return this.exited;
+    this.signalGroup('SIGTERM');
+    const outcome = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false }).then(() => 'timeout' as const)]);
+    if (outcome === 'timeout') this.killGroupNow();
+    const status = await this.exited;
+    // Children of the leader that ignored SIGTERM must not outlive it.
+    this.signalGroup('SIGKILL');
+    return status;
+  }
+
+  killGroupNow(): void {
+    this.signalGroup('SIGKILL');
+  }
+
+  private signalGroup(sig: NodeJS.Signals): void {
+    try {
+      process.kill(-this.pid, sig);
+    } catch {
+      // ESRCH: the group is already gone.
+    }
+    if (this.running) this.#child.kill(sig);
+  }
+}
