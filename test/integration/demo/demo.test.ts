@@ -1,0 +1,47 @@
+// The README's main command (`npm start` = dist/test/demo/main.js): brings the local cluster
+// up, says how to reach it, and stops cleanly on Ctrl-C.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../../deps/paths.js';
+import { ManagedProcess, runId } from '../../harness/process.js';
+import { processesOfRun } from '../../harness/reaper.js';
+import { waitFor } from '../../harness/wait.js';
+
+let dir = '';
+let demo: ManagedProcess | undefined;
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-demo-`));
+});
+afterAll(async () => {
+  await demo?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('npm start (the local cluster)', () => {
+  it('prints how to reach the cluster, serves it, and stops everything on Ctrl-C', async () => {
+    const logFile = join(dir, 'demo.log');
+    demo = await ManagedProcess.start({
+      name: 'demo',
+      command: process.execPath,
+      args: [join(repoRoot, 'dist/test/demo/main.js')],
+      logFile,
+    });
+    const log = (): string => readFileSync(logFile, 'utf8');
+    await waitFor(() => log().includes('press Ctrl-C to stop'), { what: 'the demo to be ready', timeoutMs: 120_000 });
+    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
+    expect(kubeconfig).toBeDefined();
+    const childPids = processesOfRun(runId).filter((pid) => pid !== demo?.pid);
+    expect(childPids.length).toBeGreaterThanOrEqual(4); // etcd, apiserver, controller manager, scheduler
+
+    process.kill(demo.pid, 'SIGINT');
+    expect(await demo.exited).toBe(0);
+    expect(log()).toContain('Ctrl-C: stopping the cluster');
+    expect(log()).toContain('stopped; nothing left running');
+    await waitFor(() => childPids.every((pid) => !processesOfRun(runId).includes(pid)), {
+      what: 'the cluster processes to be gone',
+      timeoutMs: 10_000,
+    });
+  });
+});
