@@ -80,7 +80,8 @@ export function httpsGet(
 }
 
 async function layoutFor(dir: string, opts: TestClusterOptions): Promise<ClusterLayout> {
-  const [etcdClientPort, etcdPeerPort, apiserverPort, controllerManagerPort, schedulerPort] = await freePorts(5);
+  const [etcdClientPort, etcdPeerPort, apiserverPort, controllerManagerPort, schedulerPort] =
+    await freePorts(5);
   const hostIps = opts.hostIps ?? [];
   return {
     dir,
@@ -105,7 +106,7 @@ async function layoutFor(dir: string, opts: TestClusterOptions): Promise<Cluster
   };
 }
 
-async function writeCredentials(l: ClusterLayout, pki: ClusterPki, server: string): Promise<string> {
+function writeCredentials(l: ClusterLayout, pki: ClusterPki, server: string): string {
   const pkiDir = join(l.dir, 'pki');
   mkdirSync(pkiDir, { recursive: true });
   writePair(pkiDir, 'ca', pki.ca);
@@ -119,36 +120,75 @@ async function writeCredentials(l: ClusterLayout, pki: ClusterPki, server: strin
     user: 'system:kube-controller-manager',
     client: pki.clients.controllerManager,
   });
-  writeKubeconfig(l.files.schedulerKubeconfig, { server, caPem, user: 'system:kube-scheduler', client: pki.clients.scheduler });
-  return writeKubeconfig(join(l.dir, 'admin.kubeconfig'), { server, caPem, user: 'dapr-ts-admin', client: pki.clients.admin });
+  writeKubeconfig(l.files.schedulerKubeconfig, {
+    server,
+    caPem,
+    user: 'system:kube-scheduler',
+    client: pki.clients.scheduler,
+  });
+  return writeKubeconfig(join(l.dir, 'admin.kubeconfig'), {
+    server,
+    caPem,
+    user: 'dapr-ts-admin',
+    client: pki.clients.admin,
+  });
 }
 
 type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler';
 
+interface ClusterFiles {
+  readonly dir: string;
+  readonly layout: ClusterLayout;
+  readonly pki: ClusterPki;
+  readonly server: string;
+  readonly kubeconfigPath: string;
+}
+
 class RunningCluster implements TestCluster {
   readonly processes: ManagedProcess[] = [];
-  kubeConfig = new KubeConfig();
+  readonly kubeConfig = new KubeConfig();
+  readonly dir: string;
+  readonly layout: ClusterLayout;
+  readonly pki: ClusterPki;
+  readonly server: string;
+  readonly kubeconfigPath: string;
   #stopped = false;
 
-  constructor(
-    readonly dir: string,
-    readonly layout: ClusterLayout,
-    readonly pki: ClusterPki,
-    readonly server: string,
-    readonly kubeconfigPath: string,
-  ) {}
+  constructor(files: ClusterFiles) {
+    ({
+      dir: this.dir,
+      layout: this.layout,
+      pki: this.pki,
+      server: this.server,
+      kubeconfigPath: this.kubeconfigPath,
+    } = files);
+  }
 
   logOf(name: ComponentName): string {
     return join(this.dir, 'logs', `${name}.log`);
   }
 
-  async startComponent(name: ComponentName, args: string[], ready: () => Promise<boolean>, timeoutMs: number): Promise<void> {
-    const proc = await ManagedProcess.start({ name, command: cachedBinary(name), args, logFile: this.logOf(name) });
+  async startComponent(
+    name: ComponentName,
+    args: string[],
+    ready: () => Promise<boolean>,
+    timeoutMs: number,
+  ): Promise<void> {
+    const proc = await ManagedProcess.start({
+      name,
+      command: cachedBinary(name),
+      args,
+      logFile: this.logOf(name),
+    });
     this.processes.push(proc);
     const died = new AbortController();
     void proc.exited.then(() => died.abort());
     try {
-      await waitFor(async () => (await ready()) || undefined, { what: `${name} to become healthy`, timeoutMs, signal: died.signal });
+      await waitFor(async () => (await ready()) || undefined, {
+        what: `${name} to become healthy`,
+        timeoutMs,
+        signal: died.signal,
+      });
     } catch (err) {
       const why = proc.running ? (err as Error).message : `${name} exited with ${String(await proc.exited)}`;
       throw new Error(`${why}\n--- last lines of ${proc.logFile} ---\n${proc.logTail()}`, { cause: err });
@@ -169,10 +209,13 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
   const layout = await layoutFor(dir, opts);
   const host = layout.advertiseAddress === '127.0.0.1' ? '127.0.0.1' : layout.advertiseAddress;
   const server = `https://${host}:${layout.apiserverPort}`;
-  const pki = await generateClusterPki({ apiserverIps: opts.hostIps ?? [], serviceIp: firstIpOf(layout.serviceCidr) });
+  const pki = await generateClusterPki({
+    apiserverIps: opts.hostIps ?? [],
+    serviceIp: firstIpOf(layout.serviceCidr),
+  });
   mkdirSync(join(dir, 'logs'));
-  const kubeconfigPath = await writeCredentials(layout, pki, server);
-  const cluster = new RunningCluster(dir, layout, pki, server, kubeconfigPath);
+  const kubeconfigPath = writeCredentials(layout, pki, server);
+  const cluster = new RunningCluster({ dir, layout, pki, server, kubeconfigPath });
   const timeoutMs = opts.startTimeoutMs ?? 90_000;
   const admin = { ca: pki.ca.certPem, cert: pki.clients.admin.certPem, key: pki.clients.admin.keyPem };
   const localHealth = (port: number) => async (): Promise<boolean> =>
@@ -190,8 +233,18 @@ export async function startTestCluster(opts: TestClusterOptions = {}): Promise<T
       async () => (await httpsGet(`https://127.0.0.1:${layout.apiserverPort}/readyz`, admin)).status === 200,
       timeoutMs,
     );
-    await cluster.startComponent('kube-controller-manager', controllerManagerArgs(layout), localHealth(layout.controllerManagerPort), timeoutMs);
-    await cluster.startComponent('kube-scheduler', schedulerArgs(layout), localHealth(layout.schedulerPort), timeoutMs);
+    await cluster.startComponent(
+      'kube-controller-manager',
+      controllerManagerArgs(layout),
+      localHealth(layout.controllerManagerPort),
+      timeoutMs,
+    );
+    await cluster.startComponent(
+      'kube-scheduler',
+      schedulerArgs(layout),
+      localHealth(layout.schedulerPort),
+      timeoutMs,
+    );
     cluster.kubeConfig.loadFromFile(kubeconfigPath);
     return cluster;
   } catch (err) {

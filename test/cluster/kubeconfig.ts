@@ -19,11 +19,19 @@ export function kubeconfigYaml(opts: KubeconfigOptions): string {
   return stringify({
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name: 'dapr-ts-test', cluster: { server: opts.server, 'certificate-authority-data': b64(opts.caPem) } }],
+    clusters: [
+      {
+        name: 'dapr-ts-test',
+        cluster: { server: opts.server, 'certificate-authority-data': b64(opts.caPem) },
+      },
+    ],
     users: [
       {
         name: opts.user,
-        user: { 'client-certificate-data': b64(opts.client.certPem), 'client-key-data': b64(opts.client.keyPem) },
+        user: {
+          'client-certificate-data': b64(opts.client.certPem),
+          'client-key-data': b64(opts.client.keyPem),
+        },
       },
     ],
     contexts: [

@@ -38,7 +38,10 @@ export interface PkiOptions {
 
 async function keyPem(key: CryptoKey): Promise<string> {
   const der = Buffer.from(await webcrypto.subtle.exportKey('pkcs8', key));
-  return `-----BEGIN PRIVATE KEY-----\n${der.toString('base64').replace(/(.{64})/g, '$1\n').trimEnd()}\n-----END PRIVATE KEY-----\n`;
+  return `-----BEGIN PRIVATE KEY-----\n${der
+    .toString('base64')
+    .replace(/(.{64})/g, '$1\n')
+    .trimEnd()}\n-----END PRIVATE KEY-----\n`;
 }
 
 function serial(): string {
@@ -53,11 +56,7 @@ interface Issuer {
   readonly keys: CryptoKeyPair;
 }
 
-async function issue(
-  issuer: Issuer,
-  subject: string,
-  extensions: x509.Extension[],
-): Promise<KeyPairPem> {
+async function issue(issuer: Issuer, subject: string, extensions: x509.Extension[]): Promise<KeyPairPem> {
   const keys = await webcrypto.subtle.generateKey(EC, true, ['sign', 'verify']);
   const cert = await x509.X509CertificateGenerator.create({
     serialNumber: serial(),
@@ -70,7 +69,10 @@ async function issue(
     signingKey: issuer.keys.privateKey,
     extensions: [
       new x509.BasicConstraintsExtension(false, undefined, true),
-      new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
+      new x509.KeyUsagesExtension(
+        x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment,
+        true,
+      ),
       await x509.AuthorityKeyIdentifierExtension.create(issuer.cert),
       ...extensions,
     ],
@@ -100,7 +102,13 @@ export async function generateClusterPki(opts: PkiOptions): Promise<ClusterPki> 
   });
   const ca: Issuer = { cert: caCert, keys: caKeys };
   const ips = [...new Set(['127.0.0.1', opts.serviceIp, ...opts.apiserverIps])];
-  const dns = ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'];
+  const dns = [
+    'localhost',
+    'kubernetes',
+    'kubernetes.default',
+    'kubernetes.default.svc',
+    'kubernetes.default.svc.cluster.local',
+  ];
   const apiserver = await issue(ca, 'CN=kube-apiserver', [
     new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
     new x509.SubjectAlternativeNameExtension([

@@ -23,7 +23,9 @@ async function applyCrds(cluster: TestCluster): Promise<string[]> {
   if (!existsSync(dir)) return [];
   const api = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
   const names: string[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.yaml')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.yaml'))
+    .sort()) {
     for (const doc of parseAllDocuments(readFileSync(join(dir, file), 'utf8'))) {
       const crd = doc.toJS() as V1CustomResourceDefinition | null;
       if (crd?.kind !== 'CustomResourceDefinition') continue;

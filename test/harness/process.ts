@@ -8,7 +8,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 
 /** Carries the run id from jest's global setup to its workers (and to the demo's children). */
 export const RUN_MARKER = 'DAPR_TS_TEST_RUN';
-export const runId: string = (process.env[RUN_MARKER] ??= `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
+export const runId: string = (process.env[RUN_MARKER] ??=
+  `r${Date.now().toString(36)}${randomBytes(3).toString('hex')}`);
 /**
  * Set only on processes a test starts (and inherited by their children), never on jest's own
  * workers: the reaper kills by this one.
@@ -67,7 +68,9 @@ export class ManagedProcess {
       });
       await new Promise<void>((ok, fail) => {
         child.once('spawn', ok);
-        child.once('error', (err) => fail(new Error(`${opts.name}: cannot start ${opts.command}: ${err.message}`)));
+        child.once('error', (err) =>
+          fail(new Error(`${opts.name}: cannot start ${opts.command}: ${err.message}`)),
+        );
       });
       const p = new ManagedProcess(opts, child);
       live.add(p);
@@ -94,7 +97,10 @@ export class ManagedProcess {
   async stop(graceMs = 10_000): Promise<number | string> {
     if (!this.running) return this.exited;
     this.signalGroup('SIGTERM');
-    const outcome = await Promise.race([this.exited, sleep(graceMs, undefined, { ref: false }).then(() => 'timeout' as const)]);
+    const outcome = await Promise.race([
+      this.exited,
+      sleep(graceMs, undefined, { ref: false }).then(() => 'timeout' as const),
+    ]);
     if (outcome === 'timeout') this.killGroupNow();
     const status = await this.exited;
     // Children of the leader that ignored SIGTERM must not outlive it.

@@ -23,13 +23,18 @@ export interface ToolOptions {
 export function run(command: string, args: readonly string[], opts: ToolOptions = {}): Promise<ToolResult> {
   return new Promise((ok, fail) => {
     const env = { ...process.env, ...opts.env, ...(opts.kubeconfig ? { KUBECONFIG: opts.kubeconfig } : {}) };
-    execFile(command, [...args], { env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 << 20 }, (err, stdout, stderr) => {
-      if (err && typeof err.code !== 'number') {
-        fail(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`));
-        return;
-      }
-      ok({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
-    });
+    execFile(
+      command,
+      [...args],
+      { env, timeout: opts.timeoutMs ?? 120_000, maxBuffer: 32 << 20 },
+      (err, stdout, stderr) => {
+        if (err && typeof err.code !== 'number') {
+          fail(new Error(`${command} ${args.join(' ')}: ${err.message}\n${stderr}`));
+          return;
+        }
+        ok({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
+      },
+    );
   });
 }
 

@@ -14,7 +14,10 @@ export interface WaitOptions {
  * Calls `probe` until it returns a value other than undefined/false, and returns that value.
  * Errors thrown by the probe count as "not yet"; the last one is reported on timeout.
  */
-export async function waitFor<T>(probe: () => Promise<T | undefined | false> | T | undefined | false, opts: WaitOptions): Promise<T> {
+export async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  opts: WaitOptions,
+): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 30_000);
   let lastError: unknown;
   for (;;) {

