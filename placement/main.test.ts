@@ -1,0 +1,62 @@
+// placement.md §6, observability.md §1, §4: the placement binary's process contract.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { describeBinaryContract } from '../kit/testing/binary-contract.js';
+import { httpRequest } from '../kit/testing/http.js';
+import { killAllServices, startHealthyService } from '../kit/testing/service-process.js';
+
+describeBinaryContract({
+  service: 'placement',
+  title: 'Dapr Placement Service',
+  env: {},
+  upstreamFlag: 'replicationFactor',
+  // As the chart's StatefulSet passes them (HA form), with the ports left to the harness.
+  chartArgs: [
+    '--id',
+    'dapr-placement-server-0',
+    '--initial-cluster',
+    'dapr-placement-server-0=dapr-placement-server-0.dapr-placement-server.dapr-system.svc.cluster.local:8201',
+    '--raft-logstore-path',
+    '/var/run/dapr/raft-log',
+    '--log-level',
+    'info',
+    '--log-as-json',
+    '--metadata-enabled=false',
+    '--replicationFactor',
+    '100',
+    '--max-api-level',
+    '10',
+    '--min-api-level',
+    '0',
+    '--keepalive-time',
+    '2s',
+    '--keepalive-timeout',
+    '3s',
+    '--disseminate-timeout',
+    '2s',
+    '--disseminate-coalesce-window',
+    '0s',
+    '--enable-metrics',
+    '--tls-enabled',
+    '--trust-domain',
+    'cluster.local',
+    '--trust-anchors-file',
+    '/var/run/secrets/dapr.io/tls/ca.crt',
+    '--sentry-address',
+    'dapr-sentry.dapr-system.svc.cluster.local:443',
+  ],
+  kubernetesArgs: ['--mode', 'kubernetes'],
+});
+
+describe('the placement binary metrics', () => {
+  afterEach(killAllServices);
+
+  it('placement §6: exposes both leader gauges at 0 from startup, and no runtime gauges yet', async () => {
+    const { proc, metricsPort } = await startHealthyService('placement');
+    const { body } = await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`);
+    expect(body).toMatch(/^dapr_placement_leader_status 0$/m);
+    expect(body).toMatch(/^dapr_placement_raft_leader_status 0$/m);
+    expect(body).not.toContain('dapr_placement_runtimes_total');
+    proc.signal('SIGTERM');
+    expect((await proc.waitForExit()).code).toBe(0);
+  }, 30_000);
+});
