@@ -3,6 +3,9 @@
 // Kubernetes root check, signal handling; at the end, the exit code from how the parts ended.
 // Each service's app.ts calls these and wires its own parts in between.
 import type { CommonOptions } from './common-flags.js';
+import { HealthzServer } from './healthz.js';
+import { MetricsServer } from './metrics-server.js';
+import type { MetricsRegistry } from './metrics.js';
 import { HealthTargets } from './health-targets.js';
 import { configureLogging, logger, type Logger } from './logger.js';
 import type { OptionsOutcome } from './options.js';
@@ -104,4 +107,22 @@ export async function runParts<O>(started: StartedProcess<O>, runners: readonly 
   } finally {
     shutdown.dispose();
   }
+}
+
+/**
+ * The two servers every service runs, as parts for runParts: /healthz on --healthz-port and the
+ * Prometheus exporter on --metrics-port (bound to `metricsHost` when given: placement's quirk).
+ */
+export function observabilityParts<O extends CommonOptions>(
+  started: StartedProcess<O>,
+  registry: MetricsRegistry,
+  metricsHost?: string,
+): Runner[] {
+  const { options, log, targets } = started;
+  const metricsServer = new MetricsServer({ ...options.metrics, host: metricsHost, registry, targets, log });
+  const healthzServer = new HealthzServer({ port: options.healthzPort, targets, log });
+  return [
+    { name: 'healthz-server', run: (signal) => healthzServer.run(signal) },
+    { name: 'metrics-server', run: (signal) => metricsServer.run(signal) },
+  ];
 }
