@@ -1,5 +1,5 @@
 // observability.md §5: the loggers' levels, fields, formats and redaction.
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from '@jest/globals';
@@ -108,18 +108,22 @@ describe('logger', () => {
 
   it('appends to --log-file, creating it with mode 0644', () => {
     const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-log-'));
-    const file = join(dir, 'placement.log');
-    const created = join(dir, 'new.log');
-    writeFileSync(file, 'earlier line\n');
-    configureLogging({ level: 'info', json: true, file });
-    logger('dapr.placement').info('to the file');
-    configureLogging({ level: 'info', json: false, file: created });
-    logger('dapr.placement').info('to a new file');
-    const [first, second] = readFileSync(file, 'utf8').split('\n');
-    expect(first).toBe('earlier line');
-    expect(JSON.parse(second ?? '')).toMatchObject({ msg: 'to the file', scope: 'dapr.placement' });
-    expect(readFileSync(created, 'utf8')).toContain('msg="to a new file"');
-    expect(statSync(created).mode & 0o777).toBe(0o644 & ~process.umask());
+    try {
+      const file = join(dir, 'placement.log');
+      const created = join(dir, 'new.log');
+      writeFileSync(file, 'earlier line\n');
+      configureLogging({ level: 'info', json: true, file });
+      logger('dapr.placement').info('to the file');
+      configureLogging({ level: 'info', json: false, file: created });
+      logger('dapr.placement').info('to a new file');
+      const [first, second] = readFileSync(file, 'utf8').split('\n');
+      expect(first).toBe('earlier line');
+      expect(JSON.parse(second ?? '')).toMatchObject({ msg: 'to the file', scope: 'dapr.placement' });
+      expect(readFileSync(created, 'utf8')).toContain('msg="to a new file"');
+      expect(statSync(created).mode & 0o777).toBe(0o644 & ~process.umask());
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('makes loggers created before configuration follow it', () => {
