@@ -1,0 +1,139 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateBundle } from './bundle.js';
+import {
+  bundleKeys,
+  configMapData,
+  decideKubernetesStartup,
+  decideSelfHostedStartup,
+  readSecret,
+  secretData,
+  type ConfigMapShape,
+  type SecretShape,
+  type StartupDecision,
+} from './storage.js';
+
+const keys = bundleKeys({
+  rootCaFilename: 'ca.crt',
+  issuerCertFilename: '/abs/path/issuer.crt',
+  issuerKeyFilename: 'issuer.key',
+});
+const bundle = generateBundle({
+  trustDomain: 'cluster.local',
+  controlPlaneNamespace: 'dapr-system',
+  allowedClockSkewMs: 0,
+});
+const other = generateBundle({
+  trustDomain: 'cluster.local',
+  controlPlaneNamespace: 'dapr-system',
+  allowedClockSkewMs: 0,
+});
+const fullSecret: SecretShape = { data: secretData(bundle, keys) };
+const matchingConfigMap: ConfigMapShape = { data: configMapData(bundle, keys) };
+const decide = (secret: SecretShape | undefined, configMap: ConfigMapShape | undefined): StartupDecision =>
+  decideKubernetesStartup({ secret, configMap, keys, namespace: 'dapr-system' });
+
+describe('sentry §5 storage shapes', () => {
+  it('key names are the base names of the --issuer-*-filename flags', () => {
+    expect(keys).toEqual({ trustAnchors: 'ca.crt', issuerChain: 'issuer.crt', issuerKey: 'issuer.key' });
+  });
+
+  it('the Secret holds base64 PEMs under ca.crt, issuer.crt, issuer.key and keeps other keys', () => {
+    const data = secretData(bundle, keys, { data: { 'jwt.key': 'abc' } });
+    expect(Object.keys(data).sort()).toEqual(['ca.crt', 'issuer.crt', 'issuer.key', 'jwt.key']);
+    expect(Buffer.from(data['ca.crt']!, 'base64')).toEqual(bundle.trustAnchorsPem);
+    expect(readSecret({ data }, keys)).toEqual({
+      trustAnchors: bundle.trustAnchorsPem,
+      issuerChain: bundle.issuerChainPem,
+      issuerKey: bundle.issuerKeyPem,
+    });
+  });
+
+  it('the ConfigMap holds the anchors PEM as plain text under ca.crt', () => {
+    expect(configMapData(bundle, keys, { data: { 'jwks.json': '{}' } })).toEqual({
+      'ca.crt': bundle.trustAnchorsPem.toString(),
+      'jwks.json': '{}',
+    });
+  });
+});
+
+describe('sentry §5 startup decision (Kubernetes)', () => {
+  it('fails when Helm did not create the Secret or the ConfigMap (sentry never creates them)', () => {
+    expect(decide(undefined, matchingConfigMap)).toMatchObject({
+      action: 'fail',
+      reason: expect.stringMatching(/Secret dapr-system\/dapr-trust-bundle not found/) as unknown,
+    });
+    expect(decide(fullSecret, undefined)).toMatchObject({
+      action: 'fail',
+      reason: expect.stringMatching(/ConfigMap .* not found/) as unknown,
+    });
+  });
+
+  it('generates when the Secret is empty (fresh install, or data deleted to force a new CA)', () => {
+    expect(decide({}, {})).toMatchObject({ action: 'generate' });
+    expect(decide({ data: { 'ca.crt': '' } }, { data: {} })).toMatchObject({ action: 'generate' });
+    const replacing = decide({}, matchingConfigMap);
+    expect(replacing.action).toBe('generate');
+    expect(replacing.action === 'generate' && replacing.findings.some((f) => f.level === 'warn')).toBe(true);
+  });
+
+  it('uses the stored bundle when Secret and ConfigMap agree', () => {
+    expect(decide(fullSecret, matchingConfigMap)).toEqual({
+      action: 'use',
+      pems: {
+        trustAnchors: bundle.trustAnchorsPem,
+        issuerChain: bundle.issuerChainPem,
+        issuerKey: bundle.issuerKeyPem,
+      },
+      writeConfigMap: false,
+      findings: [],
+    });
+  });
+
+  it('divergence: a partial Secret is fatal instead of silently replaced by a new CA', () => {
+    const partial = {
+      data: { 'ca.crt': fullSecret.data!['ca.crt']!, 'issuer.crt': fullSecret.data!['issuer.crt']! },
+    };
+    expect(decide(partial, matchingConfigMap)).toMatchObject({
+      action: 'fail',
+      reason: expect.stringMatching(/missing issuer.key/) as unknown,
+    });
+  });
+
+  it('divergence: a ConfigMap without ca.crt is rewritten from the Secret, keeping the CA', () => {
+    expect(decide(fullSecret, {})).toMatchObject({ action: 'use', writeConfigMap: true });
+  });
+
+  it('divergence: a ConfigMap lacking the Secret’s anchors is reported as an error and left alone', () => {
+    const d = decide(fullSecret, { data: configMapData(other, keys) });
+    expect(d).toMatchObject({ action: 'use', writeConfigMap: false });
+    expect(d.action === 'use' && d.findings[0]?.level).toBe('error');
+  });
+
+  it('a ConfigMap carrying extra anchors (a root rotation) is fine', () => {
+    const both = Buffer.concat([other.trustAnchorsPem, bundle.trustAnchorsPem]).toString();
+    const d = decide(fullSecret, { data: { 'ca.crt': both } });
+    expect(d).toMatchObject({ action: 'use', writeConfigMap: false });
+    expect(d.action === 'use' && d.findings[0]?.level).toBe('info');
+  });
+});
+
+describe('sentry §5 startup decision (self-hosted)', () => {
+  it('generates when no file exists, uses all three, refuses a partial set', () => {
+    expect(decideSelfHostedStartup({}, '/creds', keys).action).toBe('generate');
+    expect(
+      decideSelfHostedStartup(
+        {
+          trustAnchors: bundle.trustAnchorsPem,
+          issuerChain: bundle.issuerChainPem,
+          issuerKey: bundle.issuerKeyPem,
+        },
+        '/creds',
+        keys,
+      ).action,
+    ).toBe('use');
+    expect(decideSelfHostedStartup({ trustAnchors: bundle.trustAnchorsPem }, '/creds', keys)).toMatchObject({
+      action: 'fail',
+      reason: expect.stringMatching(/credentials directory \/creds has only part/) as unknown,
+    });
+  });
+});

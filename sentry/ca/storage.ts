@@ -1,0 +1,208 @@
+// Where the CA bundle lives (sentry.md §5) and what to do with what is found there at startup,
+// as pure functions. Kubernetes: Secret and ConfigMap `dapr-trust-bundle` in sentry's namespace,
+// created empty by Helm and only updated by sentry. Self-hosted: three files.
+//
+// Deliberate divergences from upstream, which regenerates a brand-new CA (and overwrites the
+// Secret and ConfigMap) whenever anything is missing or differs:
+// - a Secret with only some of its three keys is a fatal error, not a reason to replace them;
+// - a ConfigMap without ca.crt is rewritten from the Secret, keeping the Secret's CA;
+// - a ConfigMap whose ca.crt lacks the Secret's anchors is reported loudly and left alone (it
+//   may be mid-rotation); the Secret's CA is used.
+import { basename } from 'node:path';
+import { certificatesFromPem } from './pem.js';
+import type { BundlePems, X509Bundle } from './bundle.js';
+
+export const TRUST_BUNDLE_NAME = 'dapr-trust-bundle';
+
+/** Key (and file) names: the base names of --issuer-ca/certificate/key-filename. */
+export interface BundleKeys {
+  readonly trustAnchors: string;
+  readonly issuerChain: string;
+  readonly issuerKey: string;
+}
+
+export function bundleKeys(files: {
+  readonly rootCaFilename: string;
+  readonly issuerCertFilename: string;
+  readonly issuerKeyFilename: string;
+}): BundleKeys {
+  return {
+    trustAnchors: basename(files.rootCaFilename),
+    issuerChain: basename(files.issuerCertFilename),
+    issuerKey: basename(files.issuerKeyFilename),
+  };
+}
+
+/** The `data` of a Secret (base64 values) and of a ConfigMap (plain strings). */
+export interface SecretShape {
+  readonly data?: Readonly<Record<string, string>>;
+}
+export interface ConfigMapShape {
+  readonly data?: Readonly<Record<string, string>>;
+}
+
+/** Secret data for a bundle, merged over the Secret's other keys (jwt.key, jwks.json stay). */
+export function secretData(
+  bundle: X509Bundle,
+  keys: BundleKeys,
+  existing: SecretShape = {},
+): Record<string, string> {
+  return {
+    ...existing.data,
+    [keys.trustAnchors]: bundle.trustAnchorsPem.toString('base64'),
+    [keys.issuerChain]: bundle.issuerChainPem.toString('base64'),
+    [keys.issuerKey]: bundle.issuerKeyPem.toString('base64'),
+  };
+}
+
+/** ConfigMap data: ca.crt is what control-plane pods mount and the injector copies to daprd. */
+export function configMapData(
+  bundle: X509Bundle,
+  keys: BundleKeys,
+  existing: ConfigMapShape = {},
+): Record<string, string> {
+  return { ...existing.data, [keys.trustAnchors]: bundle.trustAnchorsPem.toString('utf8') };
+}
+
+/** What is stored, each part undefined when absent or empty. */
+export interface StoredPems {
+  readonly trustAnchors?: Buffer;
+  readonly issuerChain?: Buffer;
+  readonly issuerKey?: Buffer;
+}
+
+export function readSecret(secret: SecretShape, keys: BundleKeys): StoredPems {
+  const get = (key: string): Buffer | undefined => {
+    const value = secret.data?.[key];
+    return value === undefined || value === '' ? undefined : Buffer.from(value, 'base64');
+  };
+  return {
+    trustAnchors: get(keys.trustAnchors),
+    issuerChain: get(keys.issuerChain),
+    issuerKey: get(keys.issuerKey),
+  };
+}
+
+export interface Finding {
+  readonly level: 'info' | 'warn' | 'error';
+  readonly message: string;
+}
+
+export type StartupDecision =
+  /** Generate a new root and issuer and write them (Secret and ConfigMap, or files). */
+  | { readonly action: 'generate'; readonly findings: readonly Finding[] }
+  /** Load and verify these PEMs (a bad bundle is fatal); maybe rewrite the ConfigMap's ca.crt. */
+  | {
+      readonly action: 'use';
+      readonly pems: BundlePems;
+      readonly writeConfigMap: boolean;
+      readonly findings: readonly Finding[];
+    }
+  /** Stop: the message says what the operator must fix. */
+  | { readonly action: 'fail'; readonly reason: string };
+
+/** All three parts, none, or a fatal "partial" decision. */
+function completeness(
+  stored: StoredPems,
+  where: string,
+  keys: BundleKeys,
+): StartupDecision | BundlePems | undefined {
+  const parts = [
+    [keys.trustAnchors, stored.trustAnchors],
+    [keys.issuerChain, stored.issuerChain],
+    [keys.issuerKey, stored.issuerKey],
+  ] as const;
+  const missing = parts.filter(([, v]) => v === undefined).map(([k]) => k);
+  if (missing.length === 3) return undefined;
+  if (missing.length > 0) {
+    return {
+      action: 'fail',
+      reason: `${where} has only part of the CA bundle (missing ${missing.join(', ')}): provide all three, or remove them all to have sentry generate a new CA`,
+    };
+  }
+  return {
+    trustAnchors: stored.trustAnchors!,
+    issuerChain: stored.issuerChain!,
+    issuerKey: stored.issuerKey!,
+  };
+}
+
+const fingerprints = (pem: Buffer | string): Set<string> =>
+  new Set(certificatesFromPem(pem).map((der) => der.toString('base64')));
+
+export interface KubernetesStartupInput {
+  readonly secret: SecretShape | undefined;
+  readonly configMap: ConfigMapShape | undefined;
+  readonly keys: BundleKeys;
+  readonly namespace: string;
+}
+
+export function decideKubernetesStartup(input: KubernetesStartupInput): StartupDecision {
+  const { secret, configMap, keys, namespace } = input;
+  const object = (kind: string): string => `${kind} ${namespace}/${TRUST_BUNDLE_NAME}`;
+  if (secret === undefined)
+    return { action: 'fail', reason: `${object('Secret')} not found (the Helm chart creates it)` };
+  if (configMap === undefined)
+    return { action: 'fail', reason: `${object('ConfigMap')} not found (the Helm chart creates it)` };
+  const found = completeness(readSecret(secret, keys), object('Secret'), keys);
+  const configMapAnchors = configMap.data?.[keys.trustAnchors] ?? '';
+  if (found === undefined) {
+    const findings: Finding[] = [
+      { level: 'info', message: 'No CA bundle stored: generating a self-signed root and issuer' },
+    ];
+    if (configMapAnchors !== '') {
+      findings.push({
+        level: 'warn',
+        message: `${object('ConfigMap')} has a ca.crt but the Secret is empty: replacing it`,
+      });
+    }
+    return { action: 'generate', findings };
+  }
+  if ('action' in found) return found;
+  if (configMapAnchors === '') {
+    return {
+      action: 'use',
+      pems: found,
+      writeConfigMap: true,
+      findings: [
+        {
+          level: 'warn',
+          message: `${object('ConfigMap')} has no ${keys.trustAnchors}: writing it from the Secret`,
+        },
+      ],
+    };
+  }
+  if (Buffer.from(configMapAnchors, 'utf8').equals(found.trustAnchors)) {
+    return { action: 'use', pems: found, writeConfigMap: false, findings: [] };
+  }
+  const published = fingerprints(configMapAnchors);
+  const missing = [...fingerprints(found.trustAnchors)].filter((f) => !published.has(f)).length;
+  const finding: Finding =
+    missing === 0
+      ? {
+          level: 'info',
+          message: `${object('ConfigMap')} ${keys.trustAnchors} carries more anchors than the Secret (rotation?)`,
+        }
+      : {
+          level: 'error',
+          message: `${object('ConfigMap')} ${keys.trustAnchors} lacks ${missing} of the Secret's trust anchors: control-plane services will not trust certificates from this CA until both hold the same ${keys.trustAnchors} (the Secret is used; nothing is overwritten)`,
+        };
+  return { action: 'use', pems: found, writeConfigMap: false, findings: [finding] };
+}
+
+/** Self-hosted: the three files, each undefined when missing or empty. */
+export function decideSelfHostedStartup(
+  files: StoredPems,
+  directory: string,
+  keys: BundleKeys,
+): StartupDecision {
+  const found = completeness(files, `the credentials directory ${directory}`, keys);
+  if (found === undefined) {
+    return {
+      action: 'generate',
+      findings: [{ level: 'info', message: 'No CA files found: generating a self-signed root and issuer' }],
+    };
+  }
+  if ('action' in found) return found;
+  return { action: 'use', pems: found, writeConfigMap: false, findings: [] };
+}

@@ -1,0 +1,69 @@
+// SignCertificate as a function of the request: choose the validator, validate, read the CSR,
+// add the control-plane DNS names, sign (sentry.md §1, in upstream's order). No gRPC here: the
+// server wraps it, and tests call it directly with fakes.
+import { SentryError } from '../errors.js';
+import type { IdentitySigner } from '../ca/ca.js';
+import { readCsr } from '../ca/csr.js';
+import { controlPlaneDnsNames } from '../ca/profile.js';
+import {
+  TokenValidator,
+  type SignCertificateRequest,
+  type SignCertificateResponse,
+} from '../proto/sentry.js';
+import type { Validator } from '../validator/validator.js';
+
+export interface SignServiceOptions {
+  /** Enabled validators, by TokenValidator value. */
+  readonly validators: ReadonlyMap<number, Validator>;
+  /** Used when a request says UNKNOWN; UNKNOWN itself when there is no default. */
+  readonly defaultValidator: number;
+  /** The current CA; undefined while none is loaded (callers get UNAVAILABLE and retry). */
+  readonly ca: () => IdentitySigner | undefined;
+  /** Sentry's namespace: control-plane ids there get their DNS names. */
+  readonly controlPlaneNamespace: string;
+  /** For the scheduler's DNS names. */
+  readonly clusterDomain: string;
+}
+
+export class SignService {
+  readonly #options: SignServiceOptions;
+
+  constructor(options: SignServiceOptions) {
+    this.#options = options;
+  }
+
+  #validator(requested: number): Validator {
+    const chosen = requested === TokenValidator.UNKNOWN ? this.#options.defaultValidator : requested;
+    if (chosen === TokenValidator.UNKNOWN) {
+      throw new SentryError('noValidator', 'a validator name must be specified in this environment');
+    }
+    const validator = this.#options.validators.get(chosen);
+    if (validator === undefined)
+      throw new SentryError('validatorNotEnabled', 'the requested validator is not enabled');
+    return validator;
+  }
+
+  async sign(request: SignCertificateRequest): Promise<SignCertificateResponse> {
+    const { trustDomain } = await this.#validator(request.tokenValidator).validate(request);
+    const csr = await readCsr(request.certificateSigningRequest);
+    const ca = this.#options.ca();
+    if (ca === undefined) throw new SentryError('unavailable', 'the certificate authority is not ready');
+    const signed = await ca.signIdentity({
+      spki: csr.spki,
+      trustDomain,
+      namespace: request.namespace,
+      appId: request.id,
+      dnsNames: controlPlaneDnsNames({
+        appId: request.id,
+        namespace: request.namespace,
+        sentryNamespace: this.#options.controlPlaneNamespace,
+        clusterDomain: this.#options.clusterDomain,
+      }),
+    });
+    return {
+      workloadCertificate: signed.chainPem,
+      trustChainCertificates: [ca.trustAnchorsPem],
+      validUntil: signed.notAfter,
+    };
+  }
+}

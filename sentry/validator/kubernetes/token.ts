@@ -1,0 +1,35 @@
+// Reads the pod name from a projected service-account token. The token was already
+// authenticated by TokenReview, so its signature is not checked again here.
+import { rejected } from '../validator.js';
+
+interface KubernetesClaims {
+  readonly 'kubernetes.io'?: { readonly pod?: { readonly name?: unknown } };
+}
+
+function decodeSegment(segment: string | undefined): KubernetesClaims | null | string | number | boolean {
+  if (segment === undefined || segment === '' || !/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) {
+    throw new Error('malformed JWT segment');
+  }
+  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as
+    KubernetesClaims | null | string | number | boolean;
+}
+
+/** The `kubernetes.io.pod.name` claim; throws a `validation` SentryError when it is absent. */
+export function podNameFromToken(token: string): string {
+  let claims: KubernetesClaims;
+  try {
+    const parts = token.split('.');
+    if (parts.length !== 3) throw new Error('a JWT has three dot-separated parts');
+    decodeSegment(parts[0]); // the header must be JSON too
+    const payload = decodeSegment(parts[1]);
+    if (typeof payload !== 'object' || payload === null) throw new Error('claims are not a JSON object');
+    claims = payload;
+  } catch (err) {
+    throw rejected(`failed to parse Kubernetes token: ${(err as Error).message}`, err);
+  }
+  const name = claims['kubernetes.io']?.pod?.name;
+  if (typeof name !== 'string' || name === '') {
+    throw rejected('kubernetes.io/pod/name claim is missing from the token');
+  }
+  return name;
+}
