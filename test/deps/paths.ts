@@ -46,3 +46,8 @@ export function cachedBinary(name: CachedBinary): string {
   }
   return path;
 }
+
+/** Where test/deps/fetch.sh puts the upstream Go binaries of Dapr (sentry, placement, ..., daprd). */
+export function daprBinDir(): string {
+  return join(cacheDir, `dapr-${pinnedVersions().DAPR_VERSION ?? 'v1.18.3'}`);
+}

@@ -24,6 +24,8 @@ export interface StartOptions {
   /** Where stdout and stderr go (appended). */
   readonly logFile: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Start from this process's environment (default), or from `env` alone (a container's). */
+  readonly inheritEnv?: boolean;
   readonly cwd?: string;
 }
 
@@ -62,7 +64,7 @@ export class ManagedProcess {
     try {
       const child = spawn(opts.command, [...opts.args], {
         cwd: opts.cwd,
-        env: { ...process.env, ...opts.env, [PROCESS_MARKER]: runId },
+        env: { ...(opts.inheritEnv === false ? {} : process.env), ...opts.env, [PROCESS_MARKER]: runId },
         stdio: ['ignore', fd, fd],
         detached: true, // own process group: stop() signals the whole group
       });
