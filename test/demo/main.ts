@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // `npm start`: the local real Kubernetes control plane (etcd, kube-apiserver, controller
-// manager, scheduler) with the dapr.io CRDs from crds/, kept running until Ctrl-C.
+// manager, scheduler), a node agent that runs the pods scheduled to it, and the dapr.io CRDs
+// from crds/, kept running until Ctrl-C.
 // Flags: --exit-when-ready (start, print, stop: used by the tests of this command).
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ApiextensionsV1Api, type V1CustomResourceDefinition } from '@kubernetes/client-node';
 import { binDir, cacheDir, fetchScript, repoRoot } from '../deps/paths.js';
-import { startTestCluster, type TestCluster } from '../cluster/cluster.js';
+import type { TestCluster } from '../cluster/cluster.js';
+import { startTestEnvironment } from '../harness/environment.js';
 
 const say = (msg: string): void => void process.stdout.write(`[dapr-ts] ${msg}\n`);
 
@@ -39,14 +41,15 @@ async function applyCrds(cluster: TestCluster): Promise<string[]> {
 async function main(): Promise<void> {
   const exitWhenReady = process.argv.includes('--exit-when-ready');
   fetchDependencies();
-  say('starting etcd, kube-apiserver, kube-controller-manager and kube-scheduler');
-  const cluster = await startTestCluster();
+  say('starting etcd, kube-apiserver, kube-controller-manager, kube-scheduler and a node agent');
+  const env = await startTestEnvironment();
+  const { cluster } = env;
   let stopping = false;
   const stop = async (why: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
     say(`${why}: stopping the cluster`);
-    await cluster.stop();
+    await env.stop();
     say('stopped; nothing left running');
   };
   process.once('SIGINT', () => void stop('Ctrl-C').then(() => process.exit(0)));
@@ -57,12 +60,16 @@ async function main(): Promise<void> {
     const kubeconfig = join(cacheDir, 'demo', 'kubeconfig');
     mkdirSync(join(cacheDir, 'demo'), { recursive: true });
     copyFileSync(cluster.kubeconfigPath, kubeconfig);
-    say(`the cluster is ready at ${cluster.server}. In another terminal:`);
+    say(
+      `the cluster is ready at ${cluster.server}, node ${env.agent.nodeName}; container logs under ${env.agent.dir}`,
+    );
+    say('in another terminal:');
     process.stdout.write(
       [
         `  export KUBECONFIG=${kubeconfig} PATH=${binDir}:$PATH`,
-        '  kubectl get namespaces',
-        '  kubectl get crds',
+        '  kubectl get nodes',
+        '  kubectl create deployment hello --image=dapr-ts/test-app:echo --port=8080',
+        '  kubectl get pods -o wide',
         '  helm list -A',
         '',
       ].join('\n'),

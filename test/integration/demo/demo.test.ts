@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { processesOfRun } from '../../harness/reaper.js';
+import { kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../harness/wait.js';
 
 let dir = '';
@@ -20,7 +21,7 @@ afterAll(async () => {
 });
 
 describe('npm start (the local cluster)', () => {
-  it('prints how to reach the cluster, serves it, and stops everything on Ctrl-C', async () => {
+  it('prints how to reach the cluster, runs a Deployment created as printed, and stops everything on Ctrl-C', async () => {
     const logFile = join(dir, 'demo.log');
     demo = await ManagedProcess.start({
       name: 'demo',
@@ -35,8 +36,21 @@ describe('npm start (the local cluster)', () => {
     });
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
     expect(kubeconfig).toBeDefined();
+    // The printed commands work: a Deployment's pod runs on the demo's node.
+    const opts = { kubeconfig };
+    const created = await kubectl(
+      ['create', 'deployment', 'hello', '--image=dapr-ts/test-app:echo', '--port=8080'],
+      opts,
+    );
+    expect(created.stderr).toBe('');
+    await waitFor(
+      async () =>
+        (await kubectl(['get', 'pods', '-l', 'app=hello', '-o', 'jsonpath={.items[0].status.phase}'], opts))
+          .stdout === 'Running',
+      { what: 'the hello pod to run', timeoutMs: 60_000 },
+    );
     const childPids = processesOfRun(runId).filter((pid) => pid !== demo?.pid);
-    expect(childPids.length).toBeGreaterThanOrEqual(4); // etcd, apiserver, controller manager, scheduler
+    expect(childPids.length).toBeGreaterThanOrEqual(5); // etcd, apiserver, controller manager, scheduler, the app
 
     process.kill(demo.pid, 'SIGINT');
     expect(await demo.exited).toBe(0);
