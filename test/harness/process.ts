@@ -114,12 +114,16 @@ export class ManagedProcess {
     this.signalGroup('SIGKILL');
   }
 
+  /**
+   * One signal to the whole group. The leader is signalled directly only when the group is
+   * gone (it may have left it): Dapr's services, like upstream's, treat a second SIGTERM as
+   * "exit 1 now", so a signal must never arrive twice.
+   */
   private signalGroup(sig: NodeJS.Signals): void {
     try {
       process.kill(-this.pid, sig);
     } catch {
-      // ESRCH: the group is already gone.
+      if (this.running) this.#child.kill(sig);
     }
-    if (this.running) this.#child.kill(sig);
   }
 }
