@@ -2,7 +2,7 @@
 import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { configureLogging } from './logger.js';
-import { onTerminationSignals } from './signals.js';
+import { holdTerminationSignals, onTerminationSignals } from './signals.js';
 
 function setup(): {
   emitter: EventEmitter;
@@ -67,5 +67,15 @@ describe('onTerminationSignals', () => {
     shutdown.dispose();
     expect(emitter.listenerCount('SIGTERM')).toBe(0);
     expect(emitter.listenerCount('SIGINT')).toBe(0);
+  });
+});
+
+describe('holdTerminationSignals', () => {
+  it('adds a listener for SIGTERM and SIGINT that does nothing, so the default action never applies', () => {
+    const emitter = new EventEmitter();
+    holdTerminationSignals(emitter as unknown as NodeJS.Process);
+    expect(emitter.listenerCount('SIGTERM')).toBe(1);
+    expect(emitter.listenerCount('SIGINT')).toBe(1);
+    expect(() => emitter.emit('SIGTERM', 'SIGTERM')).not.toThrow();
   });
 });

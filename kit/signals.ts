@@ -53,3 +53,18 @@ export function onTerminationSignals(options: SignalOptions = {}): ShutdownSigna
     },
   };
 }
+
+const ignoreSignal = (): void => undefined;
+
+/**
+ * For a binary's main: keeps SIGTERM/SIGINT from killing the process by their default action.
+ * onTerminationSignals' handlers are removed once the parts have stopped; a signal arriving in
+ * the moment before process.exit (a second SIGTERM from a supervisor that signals both the
+ * process group and the process) would otherwise turn a clean exit 0 into a death by signal.
+ * While the handlers are installed they still run; this only adds a no-op listener. Not for
+ * tests that run services in-process: the listener stays for the life of the process.
+ */
+export function holdTerminationSignals(emitter: Pick<NodeJS.Process, 'on'> = process): void {
+  emitter.on('SIGTERM', ignoreSignal);
+  emitter.on('SIGINT', ignoreSignal);
+}

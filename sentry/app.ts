@@ -1,9 +1,10 @@
-// Wires the sentry process: options, logging, health, metrics and signals. The CA, its gRPC
-// server and the validators plug in here as further parts.
+// Wires the sentry process: options, logging, health, metrics and signals, and sentry itself
+// (sentry.ts: configuration, CA, validators, serving certificate and the gRPC server).
 import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
 import { sentryMetrics } from './metrics.js';
 import { parseOptions, type SentryOptions } from './options.js';
+import { Sentry } from './sentry.js';
 
 const spec: ProcessSpec<SentryOptions> = {
   mainScope: 'dapr.sentry',
@@ -18,6 +19,15 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   if (started.kind === 'exit') return started.code;
 
   const registry = new MetricsRegistry();
-  sentryMetrics(registry); // declared now; the CA records into them
-  return runParts(started, observabilityParts(started, registry));
+  const sentry = new Sentry({
+    options: started.options,
+    env,
+    targets: started.targets,
+    metrics: sentryMetrics(registry),
+    log: started.log,
+  });
+  return runParts(started, [
+    ...observabilityParts(started, registry),
+    { name: 'sentry', run: (signal) => sentry.run(signal) },
+  ]);
 }

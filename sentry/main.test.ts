@@ -1,5 +1,17 @@
-// sentry.md §6, observability.md §1, §4: the sentry binary's process contract.
+// sentry.md §6, observability.md §1, §4: the sentry binary's process contract. Self-hosted, it
+// keeps its CA in a temporary --issuer-credentials directory; Kubernetes mode, which needs an
+// apiserver, is run by test/integration/sentry.
+import { afterAll, beforeAll } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describeBinaryContract } from '../kit/testing/binary-contract.js';
+
+let credentials = '';
+beforeAll(() => {
+  credentials = mkdtempSync(join(tmpdir(), 'sentry-main-'));
+});
+afterAll(() => rmSync(credentials, { recursive: true, force: true }));
 
 describeBinaryContract({
   service: 'sentry',
@@ -22,4 +34,6 @@ describeBinaryContract({
     '--oidc-enabled=false',
   ],
   kubernetesArgs: ['--mode', 'kubernetes'],
+  extraArgs: () => ['--issuer-credentials', credentials],
+  kubernetesNeedsApiserver: true,
 });

@@ -115,6 +115,7 @@ describe('sentry options', () => {
     ['a JWT issuer without JWT', ['--jwt-issuer', 'x'], 'jwt-issuer cannot be set when jwt-enabled is false'],
     ['an empty JWT issuer without JWT (set counts)', ['--jwt-issuer='], 'jwt-issuer cannot be set'],
     ['a bad JWT ttl', ['--jwt-ttl', 'forever'], undefined],
+    ['Kubernetes mode without NAMESPACE', ['--mode', 'kubernetes'], 'NAMESPACE environment variable not set'],
   ])('sentry §6: rejects %s', (_name, argv, message) => {
     const outcome = parseOptions(argv, {});
     if (message === undefined) {

@@ -211,6 +211,13 @@ function schema(parsed: ParsedFlags<SentryFlags>, env: NodeJS.ProcessEnv): z.Zod
     })
     .superRefine((v, ctx) => {
       for (const message of crossFlagViolations(v, changed)) ctx.addIssue({ code: 'custom', message });
+      // Upstream's security.CurrentNamespaceOrError: the control-plane namespace must be given.
+      if (v.mode === 'kubernetes' && (env.NAMESPACE ?? '') === '') {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'NAMESPACE environment variable not set (required in Kubernetes mode)',
+        });
+      }
     })
     .transform((v): SentryOptions => ({
       ...commonOptions(v),

@@ -57,15 +57,18 @@ describe('sentry §5 storage shapes', () => {
 });
 
 describe('sentry §5 startup decision (Kubernetes)', () => {
-  it('fails when Helm did not create the Secret or the ConfigMap (sentry never creates them)', () => {
-    expect(decide(undefined, matchingConfigMap)).toMatchObject({
-      action: 'fail',
-      reason: expect.stringMatching(/Secret dapr-system\/dapr-trust-bundle not found/) as unknown,
-    });
-    expect(decide(fullSecret, undefined)).toMatchObject({
-      action: 'fail',
-      reason: expect.stringMatching(/ConfigMap .* not found/) as unknown,
-    });
+  it('divergence: creates what Helm did not (a missing Secret means a new CA, a missing ConfigMap is written from the Secret)', () => {
+    const fresh = decide(undefined, undefined);
+    expect(fresh.action).toBe('generate');
+    expect(fresh.action === 'generate' && fresh.findings[0]?.message).toMatch(
+      /Secret dapr-system\/dapr-trust-bundle not found/,
+    );
+    expect(decide(undefined, matchingConfigMap)).toMatchObject({ action: 'generate' });
+    const noConfigMap = decide(fullSecret, undefined);
+    expect(noConfigMap).toMatchObject({ action: 'use', writeConfigMap: true });
+    expect(noConfigMap.action === 'use' && noConfigMap.findings[0]?.message).toMatch(
+      /ConfigMap .* not found/,
+    );
   });
 
   it('generates when the Secret is empty (fresh install, or data deleted to force a new CA)', () => {

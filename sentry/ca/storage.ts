@@ -1,9 +1,11 @@
 // Where the CA bundle lives (sentry.md §5) and what to do with what is found there at startup,
 // as pure functions. Kubernetes: Secret and ConfigMap `dapr-trust-bundle` in sentry's namespace,
-// created empty by Helm and only updated by sentry. Self-hosted: three files.
+// created empty by Helm. Self-hosted: three files.
 //
-// Deliberate divergences from upstream, which regenerates a brand-new CA (and overwrites the
-// Secret and ConfigMap) whenever anything is missing or differs:
+// Deliberate divergences from upstream, which fails when Helm did not create the two objects,
+// and regenerates a brand-new CA (overwriting the Secret and ConfigMap) whenever anything is
+// missing or differs:
+// - a missing Secret or ConfigMap is created (sentry run outside the chart, or deleted objects);
 // - a Secret with only some of its three keys is a fatal error, not a reason to replace them;
 // - a ConfigMap without ca.crt is rewritten from the Secret, keeping the Secret's CA;
 // - a ConfigMap whose ca.crt lacks the Secret's anchors is reported loudly and left alone (it
@@ -137,56 +139,65 @@ export interface KubernetesStartupInput {
   readonly namespace: string;
 }
 
+/** Why a new CA is generated, and what it replaces. */
+function generateFindings(
+  secretExists: boolean,
+  configMapAnchors: string,
+  object: (kind: string) => string,
+): Finding[] {
+  const findings: Finding[] = [
+    {
+      level: 'info',
+      message: secretExists
+        ? 'No CA bundle stored: generating a self-signed root and issuer'
+        : `${object('Secret')} not found: generating a self-signed root and issuer and creating it`,
+    },
+  ];
+  if (configMapAnchors !== '') {
+    findings.push({
+      level: 'warn',
+      message: `${object('ConfigMap')} has a ca.crt but the Secret is empty: replacing it`,
+    });
+  }
+  return findings;
+}
+
+/** The ConfigMap's anchors differ from the Secret's: a rotation in progress, or a mismatch. */
+function mismatchFinding(configMapAnchors: string, secretAnchors: Buffer, where: string): Finding {
+  const published = fingerprints(configMapAnchors);
+  const missing = [...fingerprints(secretAnchors)].filter((f) => !published.has(f)).length;
+  if (missing === 0)
+    return { level: 'info', message: `${where} carries more anchors than the Secret (rotation?)` };
+  return {
+    level: 'error',
+    message: `${where} lacks ${missing} of the Secret's trust anchors: control-plane services will not trust certificates from this CA until both hold the same anchors (the Secret is used; nothing is overwritten)`,
+  };
+}
+
 export function decideKubernetesStartup(input: KubernetesStartupInput): StartupDecision {
   const { secret, configMap, keys, namespace } = input;
   const object = (kind: string): string => `${kind} ${namespace}/${TRUST_BUNDLE_NAME}`;
-  if (secret === undefined)
-    return { action: 'fail', reason: `${object('Secret')} not found (the Helm chart creates it)` };
-  if (configMap === undefined)
-    return { action: 'fail', reason: `${object('ConfigMap')} not found (the Helm chart creates it)` };
-  const found = completeness(readSecret(secret, keys), object('Secret'), keys);
-  const configMapAnchors = configMap.data?.[keys.trustAnchors] ?? '';
+  const found = completeness(readSecret(secret ?? {}, keys), object('Secret'), keys);
+  const configMapAnchors = configMap?.data?.[keys.trustAnchors] ?? '';
   if (found === undefined) {
-    const findings: Finding[] = [
-      { level: 'info', message: 'No CA bundle stored: generating a self-signed root and issuer' },
-    ];
-    if (configMapAnchors !== '') {
-      findings.push({
-        level: 'warn',
-        message: `${object('ConfigMap')} has a ca.crt but the Secret is empty: replacing it`,
-      });
-    }
-    return { action: 'generate', findings };
+    return { action: 'generate', findings: generateFindings(secret !== undefined, configMapAnchors, object) };
   }
   if ('action' in found) return found;
   if (configMapAnchors === '') {
-    return {
-      action: 'use',
-      pems: found,
-      writeConfigMap: true,
-      findings: [
-        {
-          level: 'warn',
-          message: `${object('ConfigMap')} has no ${keys.trustAnchors}: writing it from the Secret`,
-        },
-      ],
-    };
+    const message =
+      configMap === undefined
+        ? `${object('ConfigMap')} not found: creating it from the Secret`
+        : `${object('ConfigMap')} has no ${keys.trustAnchors}: writing it from the Secret`;
+    return { action: 'use', pems: found, writeConfigMap: true, findings: [{ level: 'warn', message }] };
   }
   if (Buffer.from(configMapAnchors, 'utf8').equals(found.trustAnchors)) {
     return { action: 'use', pems: found, writeConfigMap: false, findings: [] };
   }
-  const published = fingerprints(configMapAnchors);
-  const missing = [...fingerprints(found.trustAnchors)].filter((f) => !published.has(f)).length;
-  const finding: Finding =
-    missing === 0
-      ? {
-          level: 'info',
-          message: `${object('ConfigMap')} ${keys.trustAnchors} carries more anchors than the Secret (rotation?)`,
-        }
-      : {
-          level: 'error',
-          message: `${object('ConfigMap')} ${keys.trustAnchors} lacks ${missing} of the Secret's trust anchors: control-plane services will not trust certificates from this CA until both hold the same ${keys.trustAnchors} (the Secret is used; nothing is overwritten)`,
-        };
+  const finding = mismatchFinding(
+    configMapAnchors,
+    found.trustAnchors,
+    `${object('ConfigMap')} ${keys.trustAnchors}`,
+  );
   return { action: 'use', pems: found, writeConfigMap: false, findings: [finding] };
 }
 

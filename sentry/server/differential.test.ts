@@ -4,9 +4,9 @@
 // accepts the CA bundle the other generated.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from '../../kit/testing/ports.js';
 import { cacheDir, fetchScript, pinnedVersions } from '../../test/deps/paths.js';
@@ -120,6 +120,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await ours?.stop();
   await goSentry?.process.stop();
+  if (goSentry !== undefined) rmSync(dirname(goSentry.credentials), { recursive: true, force: true });
+  tool?.dispose();
 });
 
 type Facts = Record<string, unknown> & { leaf: Record<string, unknown> };
@@ -225,6 +227,7 @@ describe('differential: CA bundles are interchangeable', () => {
       expect(readFileSync(join(other.credentials, 'ca.crt'))).toEqual(ourBundle.trustAnchorsPem);
     } finally {
       await other.process.stop();
+      rmSync(dirname(other.credentials), { recursive: true, force: true });
     }
   });
 });

@@ -21,6 +21,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await sentry?.stop();
+  tool?.dispose();
 });
 
 const LEAF_PROFILE = {

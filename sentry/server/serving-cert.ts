@@ -66,6 +66,9 @@ export class ServingCertificate implements ServingIdentity {
   #current: (IdentityUpdate & { renewAt: number; notAfter: Date }) | undefined;
   readonly #ready: Promise<void>;
   #markReady: () => void = () => undefined;
+  /** Set by reissue(): the next loop turn issues whatever the renewal time says. */
+  #forced = false;
+  #wake = new AbortController();
 
   constructor(options: ServingCertificateOptions) {
     this.#options = options;
@@ -85,12 +88,21 @@ export class ServingCertificate implements ServingIdentity {
   async run(signal: AbortSignal): Promise<void> {
     const now = this.#options.now ?? Date.now;
     while (!signal.aborted) {
-      const due = this.#current === undefined || now() >= this.#current.renewAt;
+      const due = this.#forced || this.#current === undefined || now() >= this.#current.renewAt;
+      this.#forced = false;
       const wait = due ? await this.#issue() : undefined;
       const next = wait ?? Math.max(this.#current!.renewAt - now(), MIN_RENEWAL_WAIT_MS);
-      await sleep(next, signal);
+      if (this.#forced) continue;
+      await sleep(next, AbortSignal.any([signal, this.#wake.signal]));
+      if (this.#wake.signal.aborted) this.#wake = new AbortController();
     }
     this.#options.health?.notReady();
+  }
+
+  /** Issues a new certificate now (the CA changed), without waiting for the renewal time. */
+  reissue(): void {
+    this.#forced = true;
+    this.#wake.abort();
   }
 
   /** Issues a certificate; returns how long to wait before trying again if that failed. */

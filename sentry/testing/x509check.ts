@@ -2,7 +2,7 @@
 // 1.18.3 does (crypto/x509 of Go 1.26, go-spiffe v2.6.0, grpc-go). Go is required: a missing
 // toolchain fails the test with instructions instead of skipping it.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -15,11 +15,13 @@ export interface X509Check {
   run(args: readonly string[]): Promise<Record<string, unknown>>;
   /** Writes `files` to a fresh directory and returns their paths by name. */
   files(files: Readonly<Record<string, string | Buffer>>): Record<string, string>;
+  /** Removes the binary and every file written through files(). */
+  dispose(): void;
 }
 
-/** Builds the tool once into a temporary directory (module downloads are cached by Go). */
-export async function buildX509Check(): Promise<X509Check> {
-  const out = mkdtempSync(join(tmpdir(), 'x509check-'));
+/** Builds the tool once into a temporary directory under `parentDir` (Go caches module downloads). */
+export async function buildX509Check(parentDir: string = tmpdir()): Promise<X509Check> {
+  const out = mkdtempSync(join(parentDir, 'x509check-'));
   const binary = join(out, 'x509check');
   try {
     await run('go', ['build', '-o', binary, '.'], {
@@ -55,6 +57,9 @@ export async function buildX509Check(): Promise<X509Check> {
         paths[name] = path;
       }
       return paths;
+    },
+    dispose() {
+      rmSync(out, { recursive: true, force: true });
     },
   };
 }

@@ -1,29 +1,32 @@
-// Thin adapters from @kubernetes/client-node to the validator's interfaces. Only types are
-// imported here: the caller builds the API objects (loading client-node once per process), so a
-// sentry without the Kubernetes validator never pays the library's ~80 MB of RSS.
-// DirectLookup reads with a GET per request; an informer-backed lookup can replace it without
-// touching the validator.
-import type { AuthenticationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+// The validator's apiserver calls on the kit's JSON client: TokenReview, and single reads of a
+// Pod or a dapr.io Configuration. DirectLookup answers every lookup with a GET; PodCache (in
+// pod-cache.ts) serves Pods from a watch and uses readPod only on a cache miss.
+import { isNotFound, isTransient, type KubeApi } from '../../../kit/kubernetes/client.js';
 import { untilAborted } from '../../../kit/runner.js';
 import { SentryError } from '../../errors.js';
-import type { ConfigurationInfo, KubernetesLookup, PodInfo, TokenReviewer } from './kubernetes.js';
+import {
+  ANNOTATION_APP_ID,
+  ANNOTATION_CONFIG,
+  ANNOTATION_CONTROL_PLANE,
+  type ConfigurationInfo,
+  type KubernetesLookup,
+  type PodInfo,
+  type TokenReviewer,
+} from './kubernetes.js';
 
-/** HTTP status of a client-node ApiException, or undefined for transport errors. */
-function statusCode(err: unknown): number | undefined {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'number' ? code : undefined;
+interface TokenReviewObject {
+  readonly status?: {
+    readonly authenticated?: boolean;
+    readonly user?: { readonly username?: string };
+    readonly error?: string;
+  };
 }
 
-/** No answer, 429 or 5xx: the apiserver may well answer the next attempt. */
-function isTransient(err: unknown): boolean {
-  const code = statusCode(err);
-  return code === undefined || code === 429 || code >= 500;
-}
-
-export function tokenReviewer(api: AuthenticationV1Api): TokenReviewer {
+export function tokenReviewer(api: KubeApi): TokenReviewer {
   return async (token, audiences) => {
     try {
-      const review = await api.createTokenReview({
+      const review = await api.request<TokenReviewObject>('/apis/authentication.k8s.io/v1/tokenreviews', {
+        method: 'POST',
         body: {
           apiVersion: 'authentication.k8s.io/v1',
           kind: 'TokenReview',
@@ -43,17 +46,79 @@ export function tokenReviewer(api: AuthenticationV1Api): TokenReviewer {
   };
 }
 
-export interface DirectLookupOptions {
-  readonly core: CoreV1Api;
-  readonly customObjects: CustomObjectsApi;
+/** The annotations the validator reads; every other one is dropped to keep the cache small. */
+const KEPT_ANNOTATIONS = [ANNOTATION_APP_ID, ANNOTATION_CONFIG, ANNOTATION_CONTROL_PLANE];
+
+interface PodObject {
+  readonly metadata?: {
+    readonly namespace?: unknown;
+    readonly name?: unknown;
+    readonly annotations?: Readonly<Record<string, unknown>> | null;
+  };
+  readonly spec?: { readonly serviceAccountName?: unknown };
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+function keptAnnotations(all: Readonly<Record<string, unknown>> | null | undefined): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const key of KEPT_ANNOTATIONS) {
+    const value = text(all?.[key]);
+    if (value !== undefined) kept[key] = value;
+  }
+  return kept;
+}
+
+/** A Pod reduced to what the validator needs; undefined for something that is not a Pod. */
+export function podInfoFrom(raw: unknown): PodInfo | undefined {
+  const { metadata, spec } = (raw ?? {}) as PodObject;
+  const namespace = text(metadata?.namespace);
+  const name = text(metadata?.name);
+  if (namespace === undefined || name === undefined) return undefined;
+  return {
+    namespace,
+    name,
+    serviceAccountName: text(spec?.serviceAccountName) ?? '',
+    annotations: keptAnnotations(metadata?.annotations),
+  };
+}
+
+const segment = encodeURIComponent;
+
+export async function readPod(api: KubeApi, namespace: string, name: string): Promise<PodInfo | undefined> {
+  try {
+    const raw = await api.request<unknown>(`/api/v1/namespaces/${segment(namespace)}/pods/${segment(name)}`);
+    return podInfoFrom(raw);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
+export async function readConfiguration(
+  api: KubeApi,
+  namespace: string,
+  name: string,
+): Promise<ConfigurationInfo | undefined> {
+  try {
+    const config = await api.request<{ spec?: { accessControl?: { trustDomain?: unknown } } }>(
+      `/apis/dapr.io/v1alpha1/namespaces/${segment(namespace)}/configurations/${segment(name)}`,
+    );
+    const td = config.spec?.accessControl?.trustDomain;
+    return typeof td === 'string' ? { accessControlTrustDomain: td } : {};
+  } catch (err) {
+    // Also what an apiserver without Dapr's CRDs answers.
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
 }
 
 /** Reads each Pod and Configuration from the apiserver when asked; always ready. */
 export class DirectLookup implements KubernetesLookup {
-  readonly #options: DirectLookupOptions;
+  readonly #api: KubeApi;
 
-  constructor(options: DirectLookupOptions) {
-    this.#options = options;
+  constructor(api: KubeApi) {
+    this.#api = api;
   }
 
   run(signal: AbortSignal): Promise<void> {
@@ -68,35 +133,11 @@ export class DirectLookup implements KubernetesLookup {
     return true;
   }
 
-  async getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
-    try {
-      const pod = await this.#options.core.readNamespacedPod({ namespace, name });
-      return {
-        namespace: pod.metadata?.namespace ?? namespace,
-        name: pod.metadata?.name ?? name,
-        serviceAccountName: pod.spec?.serviceAccountName ?? '',
-        annotations: pod.metadata?.annotations ?? {},
-      };
-    } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
-    }
+  getPod(namespace: string, name: string): Promise<PodInfo | undefined> {
+    return readPod(this.#api, namespace, name);
   }
 
-  async getConfiguration(namespace: string, name: string): Promise<ConfigurationInfo | undefined> {
-    try {
-      const config = (await this.#options.customObjects.getNamespacedCustomObject({
-        group: 'dapr.io',
-        version: 'v1alpha1',
-        namespace,
-        plural: 'configurations',
-        name,
-      })) as { spec?: { accessControl?: { trustDomain?: unknown } } };
-      const td = config.spec?.accessControl?.trustDomain;
-      return typeof td === 'string' ? { accessControlTrustDomain: td } : {};
-    } catch (err) {
-      if (statusCode(err) === 404) return undefined;
-      throw err;
-    }
+  getConfiguration(namespace: string, name: string): Promise<ConfigurationInfo | undefined> {
+    return readConfiguration(this.#api, namespace, name);
   }
 }

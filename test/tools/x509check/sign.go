@@ -13,6 +13,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/spiffe/go-spiffe/v2/bundle/x509bundle"
@@ -52,7 +53,14 @@ func newKey(kind string) (crypto.Signer, error) {
 	return nil, fmt.Errorf("unknown key kind %q", kind)
 }
 
-func encodeRequest(id, namespace, trustDomain string, csrPEM []byte) []byte {
+// signRequest holds the SignCertificateRequest fields this tool sets.
+type signRequest struct {
+	id, token, trustDomain, namespace string
+	csrPEM                            []byte
+	validator                         uint64
+}
+
+func encodeRequest(r signRequest) []byte {
 	var b []byte
 	str := func(num protowire.Number, s string) {
 		if s != "" {
@@ -60,13 +68,21 @@ func encodeRequest(id, namespace, trustDomain string, csrPEM []byte) []byte {
 			b = protowire.AppendString(b, s)
 		}
 	}
-	str(1, id)
-	str(3, trustDomain)
-	str(4, namespace)
+	str(1, r.id)
+	str(2, r.token)
+	str(3, r.trustDomain)
+	str(4, r.namespace)
 	b = protowire.AppendTag(b, 5, protowire.BytesType)
-	b = protowire.AppendBytes(b, csrPEM)
+	b = protowire.AppendBytes(b, r.csrPEM)
+	if r.validator != 0 {
+		b = protowire.AppendTag(b, 6, protowire.VarintType)
+		b = protowire.AppendVarint(b, r.validator)
+	}
 	return b
 }
+
+// tokenValidators are the TokenValidator enum values by the names daprd's token logic uses.
+var tokenValidators = map[string]uint64{"": 0, "unknown": 0, "insecure": 1, "kubernetes": 2, "jwks": 3}
 
 type signResponse struct {
 	chainPEM     []byte
@@ -142,8 +158,22 @@ func runSign(args []string) error {
 	namespace := fs.String("namespace", "default", "the requested namespace")
 	trustDomain := fs.String("trust-domain", "", "the requested trust domain (control-plane services only)")
 	keyKind := fs.String("key", "ed25519", "ed25519|ecdsa|rsa")
+	tokenPath := fs.String("token-file", "", "a file whose contents are sent as the token (as DAPR_SENTRY_TOKEN_FILE)")
+	validatorName := fs.String("validator", "", "insecure|kubernetes|jwks (default: unknown, the server's default)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	validator, ok := tokenValidators[*validatorName]
+	if !ok {
+		return fmt.Errorf("unknown validator %q", *validatorName)
+	}
+	var token string
+	if *tokenPath != "" {
+		b, err := os.ReadFile(*tokenPath)
+		if err != nil {
+			return err
+		}
+		token = string(b)
 	}
 	roots, err := readCertificates(*rootsPath)
 	if err != nil {
@@ -171,7 +201,10 @@ func runSign(args []string) error {
 		return err
 	}
 	csrPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: csrDER})
-	req := encodeRequest(*appID, *namespace, *trustDomain, csrPEM)
+	req := encodeRequest(signRequest{
+		id: *appID, token: token, trustDomain: *trustDomain, namespace: *namespace,
+		csrPEM: csrPEM, validator: validator,
+	})
 	var resp []byte
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -1,0 +1,164 @@
+// List, then watch, and keep the Kubernetes watch contract (client-go's reflector): list in
+// pages; watch from the list's resourceVersion with bookmarks; resume from the last version seen
+// when a watch ends; list again on 410 Gone; back off exponentially (1 s doubling to 30 s) on
+// failures, resetting on any event. Each object is reduced by `transform` as it arrives, so only
+// what the consumer keeps is held in memory, never a whole list of full objects.
+import type { Logger } from '../logger.js';
+import { isGone, type KubeApi, type WatchEvent } from './client.js';
+
+export const INITIAL_BACKOFF_MS = 1_000;
+export const MAX_BACKOFF_MS = 30_000;
+export const DEFAULT_PAGE_SIZE = 500;
+/** Watches are ended by the server after 5–10 minutes (randomized, as client-go does). */
+const MIN_WATCH_TIMEOUT_S = 300;
+
+export function nextBackoff(current: number): number {
+  return Math.min(current * 2, MAX_BACKOFF_MS);
+}
+
+export interface ListWatchHandler<T> {
+  /** The full set after a (re)list: replaces whatever was known. */
+  replace(items: T[]): void;
+  /** ADDED or MODIFIED. */
+  upsert(item: T): void;
+  deleted(item: T): void;
+}
+
+export type Delay = (ms: number, signal: AbortSignal) => Promise<void>;
+
+export const abortableDelay: Delay = (ms, signal) =>
+  new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
+  });
+
+export interface ListWatchOptions<T> {
+  readonly api: KubeApi;
+  /** Collection path, e.g. `/api/v1/pods` (all namespaces). */
+  readonly path: string;
+  /** Extra list/watch parameters (labelSelector, fieldSelector). */
+  readonly selectors?: Readonly<Record<string, string>>;
+  /** Reduces an object to what is kept; undefined skips it. */
+  readonly transform: (raw: unknown) => T | undefined;
+  readonly handler: ListWatchHandler<T>;
+  readonly pageSize?: number;
+  /** Injected for tests, which must never sleep. */
+  readonly delay?: Delay;
+  readonly random?: () => number;
+  readonly log?: Logger;
+}
+
+interface ListPage {
+  readonly metadata?: { readonly resourceVersion?: string; readonly continue?: string };
+  readonly items?: readonly unknown[];
+}
+
+interface WatchState {
+  /** Where the next watch starts; undefined: list first. */
+  version: string | undefined;
+  backoff: number;
+}
+
+function resourceVersionOf(raw: unknown): string | undefined {
+  const rv = (raw as { metadata?: { resourceVersion?: unknown } } | null)?.metadata?.resourceVersion;
+  return typeof rv === 'string' && rv !== '' ? rv : undefined;
+}
+
+export class ListWatch<T> {
+  readonly #options: ListWatchOptions<T>;
+
+  constructor(options: ListWatchOptions<T>) {
+    this.#options = options;
+  }
+
+  /** Lists every page; resolves with the snapshot's resourceVersion. */
+  async #list(signal: AbortSignal): Promise<string> {
+    const { api, path, selectors, transform, handler } = this.#options;
+    const items: T[] = [];
+    let version: string | undefined;
+    let next: string | undefined;
+    do {
+      const page = await api.request<ListPage>(path, {
+        query: { ...selectors, limit: this.#options.pageSize ?? DEFAULT_PAGE_SIZE, continue: next },
+        signal,
+      });
+      version ??= page.metadata?.resourceVersion;
+      for (const raw of page.items ?? []) {
+        const item = transform(raw);
+        if (item !== undefined) items.push(item);
+      }
+      next = page.metadata?.continue || undefined;
+    } while (next !== undefined && !signal.aborted);
+    // A list cut short is no snapshot: never hand it out.
+    signal.throwIfAborted();
+    handler.replace(items);
+    return version ?? '';
+  }
+
+  #apply(event: WatchEvent): void {
+    const { transform, handler } = this.#options;
+    if (event.type === 'BOOKMARK') return;
+    const item = transform(event.object);
+    if (item === undefined) return;
+    if (event.type === 'DELETED') handler.deleted(item);
+    else handler.upsert(item);
+  }
+
+  /** List if needed, then one watch; state is updated as events arrive, so it survives a failure. */
+  async #cycle(state: WatchState, signal: AbortSignal, delay: Delay): Promise<void> {
+    const { api, path, selectors } = this.#options;
+    if (state.version === undefined) {
+      state.version = await this.#list(signal);
+      state.backoff = INITIAL_BACKOFF_MS;
+    }
+    const random = this.#options.random ?? Math.random;
+    const query = {
+      ...selectors,
+      resourceVersion: state.version,
+      allowWatchBookmarks: true,
+      timeoutSeconds: Math.floor(MIN_WATCH_TIMEOUT_S * (1 + random())),
+    };
+    let events = 0;
+    const onEvent = (event: WatchEvent): void => {
+      events++;
+      state.backoff = INITIAL_BACKOFF_MS;
+      state.version = resourceVersionOf(event.object) ?? state.version;
+      this.#apply(event);
+    };
+    await api.watch(path, query, onEvent, signal);
+    if (events === 0 && !signal.aborted) {
+      // A watch that ends without a single event (not even a bookmark) is not healthy: do not
+      // reconnect in a tight loop.
+      await delay(state.backoff, signal);
+      state.backoff = nextBackoff(state.backoff);
+    }
+  }
+
+  /** Lists and watches until `signal` aborts; failures are retried, never thrown. */
+  async run(signal: AbortSignal): Promise<void> {
+    const { path, log } = this.#options;
+    const delay = this.#options.delay ?? abortableDelay;
+    const state: WatchState = { version: undefined, backoff: INITIAL_BACKOFF_MS };
+    while (!signal.aborted) {
+      try {
+        await this.#cycle(state, signal, delay);
+      } catch (err) {
+        if (signal.aborted) break;
+        if (isGone(err)) {
+          log?.debug(`${path}: resourceVersion ${state.version ?? ''} expired; listing again`);
+          state.version = undefined;
+          continue;
+        }
+        log?.warn({ error: err }, `${path}: list/watch failed; retrying in ${state.backoff} ms`);
+        await delay(state.backoff, signal);
+        state.backoff = nextBackoff(state.backoff);
+      }
+    }
+  }
+}

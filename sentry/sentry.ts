@@ -1,0 +1,225 @@
+// Sentry itself, as one part of the process (upstream's pkg/sentry New + Start): read the
+// daprsystem Configuration, choose the validators, load the CA from its store, then run the CA's
+// change watch, sentry's own serving certificate, the gRPC server and the validators together.
+// Any startup failure rejects run(), which ends the process with exit code 1.
+import { KubeClient } from '../kit/kubernetes/client.js';
+import { loadKubeConnection } from '../kit/kubernetes/config.js';
+import { abortableDelay } from '../kit/kubernetes/list-watch.js';
+import type { HealthTarget, HealthTargets } from '../kit/health-targets.js';
+import { logger, type Logger } from '../kit/logger.js';
+import { runGroup, type Runner } from '../kit/runner.js';
+import { generateBundle } from './ca/bundle.js';
+import { pollForChanges, watchDirectories, type ChangeSource } from './ca/changes.js';
+import { credentialDirectories, credentialPaths, FileCaStore } from './ca/file-store.js';
+import { KubernetesCaStore } from './ca/kube-store.js';
+import { loadCa } from './ca/loader.js';
+import { CaProvider } from './ca/provider.js';
+import { bundleKeys } from './ca/storage.js';
+import type { CaStore } from './ca/store.js';
+import { clusterDomainFromDns } from './cluster-domain.js';
+import { loadKubernetesConfig, loadStandaloneConfig, type LoadedConfig } from './config.js';
+import type { SentryMetrics } from './metrics.js';
+import type { SentryOptions } from './options.js';
+import { TokenValidator, tokenValidatorName } from './proto/sentry.js';
+import { SentryServer } from './server/server.js';
+import { ServingCertificate } from './server/serving-cert.js';
+import { SignService } from './server/sign.js';
+import { sentrySpiffeId } from './spiffe.js';
+import { chooseValidators } from './validators.js';
+import { InsecureValidator } from './validator/insecure/insecure.js';
+import { tokenReviewer } from './validator/kubernetes/client.js';
+import { KubernetesValidator } from './validator/kubernetes/kubernetes.js';
+import { PodCache } from './validator/kubernetes/pod-cache.js';
+import type { Validator } from './validator/validator.js';
+
+export interface SentryDeps {
+  readonly options: SentryOptions;
+  readonly env: NodeJS.ProcessEnv;
+  readonly targets: HealthTargets;
+  readonly metrics: SentryMetrics;
+  readonly log: Logger;
+}
+
+/** Inner parts get a little less than the process's 10 s to stop. */
+const INNER_SHUTDOWN_TIMEOUT_MS = 8_000;
+
+export class Sentry {
+  readonly #deps: SentryDeps;
+  readonly #kubernetes: boolean;
+  readonly #securityTarget: HealthTarget;
+  readonly #serverTarget: HealthTarget;
+  readonly #validatorTarget: HealthTarget | undefined;
+
+  /** Registers the health targets at once, so /healthz is 503 until every part is ready. */
+  constructor(deps: SentryDeps) {
+    this.#deps = deps;
+    this.#kubernetes = deps.options.mode === 'kubernetes';
+    this.#securityTarget = deps.targets.addTarget('security-provider');
+    this.#serverTarget = deps.targets.addTarget('sentry-server');
+    this.#validatorTarget = this.#kubernetes
+      ? deps.targets.addTarget('sentry-kubernetes-validator')
+      : undefined;
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { options, env } = this.#deps;
+    if (options.jwt.enabled) {
+      throw new Error('JWT issuance (--jwt-enabled) is not supported by this sentry yet');
+    }
+    const kube = this.#kubernetes
+      ? new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
+          userAgent: 'dapr-sentry',
+        })
+      : undefined;
+    try {
+      const config = kube
+        ? await loadKubernetesConfig(kube, options.namespace, options.configName)
+        : await loadStandaloneConfig(options.configName, env);
+      this.#logConfig(config);
+      await this.#runWith(config, kube, signal);
+    } finally {
+      kube?.close();
+    }
+  }
+
+  #logConfig(config: LoadedConfig): void {
+    const { log } = this.#deps;
+    if (!config.found) {
+      log.warn(
+        `${config.source} not found: using the default mTLS settings (workload TTL 24h, clock skew 15m)`,
+      );
+    } else {
+      log.info(`Using ${config.source}`);
+    }
+  }
+
+  async #runWith(loaded: LoadedConfig, kube: KubeClient | undefined, signal: AbortSignal): Promise<void> {
+    const { options, log, metrics } = this.#deps;
+    const { config } = loaded;
+    const choice = chooseValidators(this.#kubernetes, config.tokenValidators);
+    const store = this.#store(kube);
+    const caLog = logger('dapr.sentry.ca');
+    log.info(`Using ${kube ? 'kubernetes secret' : 'local file system'} store for trust bundle storage`);
+    const provider: CaProvider = new CaProvider({
+      load: () =>
+        loadCa({
+          store,
+          log: caLog,
+          metrics,
+          generate: () =>
+            generateBundle({
+              trustDomain: options.trustDomain,
+              controlPlaneNamespace: options.namespace,
+              allowedClockSkewMs: config.allowedClockSkewMs,
+            }),
+        }),
+      workloadCertTtlMs: config.workloadCertTtlMs,
+      allowedClockSkewMs: config.allowedClockSkewMs,
+      sources: this.#changeSources(store, () => provider.fingerprint),
+      stored: () => store.currentFingerprint(),
+      log: caLog,
+      metrics,
+    });
+    await provider.start();
+
+    const clusterDomain = kube ? await this.#clusterDomain() : options.trustDomain;
+    const serving = new ServingCertificate({
+      ca: () => provider.current(),
+      trustDomain: options.trustDomain,
+      namespace: options.namespace,
+      health: this.#securityTarget,
+      log: logger('dapr.sentry.security'),
+      onIssueFailed: () => metrics.serverCertIssueFailed(),
+    });
+    provider.onReload(() => serving.reissue());
+    const validators = this.#validators(choice.enabled, kube);
+    const service = new SignService({
+      validators,
+      defaultValidator: choice.defaultValidator,
+      ca: () => provider.current(),
+      controlPlaneNamespace: options.namespace,
+      clusterDomain,
+    });
+    const server = new SentryServer({
+      port: options.port,
+      listenAddress: options.listenAddress,
+      sign: (request) => service.sign(request),
+      identity: serving,
+      metrics,
+      log: logger('dapr.sentry.server'),
+      health: this.#serverTarget,
+    });
+    const parts: Runner[] = [
+      { name: 'ca', run: (s) => provider.run(s) },
+      { name: 'security-provider', run: (s) => serving.run(s) },
+      { name: 'sentry-server', run: (s) => server.run(s) },
+      ...[...validators].map(([id, v]) => ({
+        name: `validator-${tokenValidatorName(id)}`,
+        run: v.run.bind(v),
+      })),
+    ];
+    await runGroup(parts, signal, { shutdownTimeoutMs: INNER_SHUTDOWN_TIMEOUT_MS });
+  }
+
+  #store(kube: KubeClient | undefined): CaStore {
+    const { options } = this.#deps;
+    const keys = bundleKeys(options);
+    if (kube) return new KubernetesCaStore({ api: kube, namespace: options.namespace, keys });
+    return new FileCaStore({
+      paths: credentialPaths(options),
+      directory: options.issuerCredentialsPath,
+      keys,
+    });
+  }
+
+  /** Kubernetes: the Secret is polled through the API. Self-hosted: the files' directories are watched. */
+  #changeSources(store: CaStore, loaded: () => string): ChangeSource[] {
+    const log = logger('dapr.sentry.ca');
+    if (this.#kubernetes) {
+      return [
+        pollForChanges({
+          current: () => store.currentFingerprint(),
+          loaded,
+          delay: abortableDelay,
+          what: store.description,
+          log,
+        }),
+      ];
+    }
+    return [watchDirectories(credentialDirectories(credentialPaths(this.#deps.options)), log)];
+  }
+
+  async #clusterDomain(): Promise<string> {
+    const { options, log } = this.#deps;
+    const found = await clusterDomainFromDns();
+    if (found !== undefined) return found;
+    log.info(`Could not find the Kubernetes cluster domain in DNS: using ${options.trustDomain}`);
+    return options.trustDomain;
+  }
+
+  #validators(enabled: readonly number[], kube: KubeClient | undefined): Map<number, Validator> {
+    const { options, log } = this.#deps;
+    const validators = new Map<number, Validator>();
+    for (const id of enabled) {
+      if (id === TokenValidator.KUBERNETES && kube !== undefined) {
+        const sentryId = sentrySpiffeId(options.trustDomain, options.namespace);
+        log.info(`Adding validator 'kubernetes' with Sentry ID: ${sentryId}`);
+        const validatorLog = logger('dapr.sentry.identity.kubernetes');
+        validators.set(
+          id,
+          new KubernetesValidator({
+            tokenReviewer: tokenReviewer(kube),
+            lookup: new PodCache({ api: kube, log: validatorLog }),
+            controlPlaneTrustDomain: options.trustDomain,
+            controlPlaneNamespace: options.namespace,
+            health: this.#validatorTarget,
+          }),
+        );
+      } else if (id === TokenValidator.INSECURE) {
+        log.info("Adding validator 'insecure'");
+        validators.set(id, new InsecureValidator());
+      }
+    }
+    return validators;
+  }
+}

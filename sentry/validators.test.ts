@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { TokenValidator } from './proto/sentry.js';
+import { chooseValidators } from './validators.js';
+
+describe('sentry §4: default and enabled validators', () => {
+  it('Kubernetes mode: kubernetes only, and it is the default', () => {
+    expect(chooseValidators(true, [])).toEqual({
+      enabled: [TokenValidator.KUBERNETES],
+      defaultValidator: TokenValidator.KUBERNETES,
+    });
+  });
+
+  it('self-hosted: insecure only, and it is the default (never in Kubernetes mode)', () => {
+    expect(chooseValidators(false, [])).toEqual({
+      enabled: [TokenValidator.INSECURE],
+      defaultValidator: TokenValidator.INSECURE,
+    });
+  });
+
+  it.each([
+    ['jwks (not implemented yet)', 'JWKS', /'jwks' token validator is not supported by this sentry yet/],
+    [
+      'kubernetes (built in)',
+      'kubernetes',
+      /built-in 'kubernetes' and 'insecure' validators cannot be configured/,
+    ],
+    [
+      'insecure (built in)',
+      'Insecure',
+      /built-in 'kubernetes' and 'insecure' validators cannot be configured/,
+    ],
+    ['an unknown name', 'oidc', /invalid token validator name: 'oidc'/],
+  ])('a configured %s stops sentry with a clear error', (_name, name, message) => {
+    expect(() => chooseValidators(true, [{ name }])).toThrow(message);
+    expect(() => chooseValidators(false, [{ name }])).toThrow(message);
+  });
+});

@@ -1,0 +1,197 @@
+// What the sentry integration tests share: our compiled sentry as a ManagedProcess against the
+// test cluster, Pods and bound service-account tokens made through the real apiserver, and the
+// metrics as numbers.
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { binaryPath } from '../../../kit/testing/service-process.js';
+import { httpRequest } from '../../../kit/testing/http.js';
+import type { TestCluster } from '../../cluster/cluster.js';
+import { ManagedProcess } from '../../harness/process.js';
+import { freePorts } from '../../harness/ports.js';
+import { waitFor } from '../../harness/wait.js';
+
+export const SENTRY_AUDIENCE_LEGACY = 'dapr.io/sentry';
+export const SKIP_UID_CHECK = { DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK: 'true' };
+
+export function sentryId(namespace: string, trustDomain = 'cluster.local'): string {
+  return `spiffe://${trustDomain}/ns/${namespace}/dapr-sentry`;
+}
+
+export interface RunningSentry {
+  readonly proc: ManagedProcess;
+  readonly port: number;
+  readonly healthzPort: number;
+  readonly metricsPort: number;
+  readonly address: string;
+  /** Milliseconds from spawn to /healthz 200. */
+  readonly startupMs: number;
+}
+
+export interface SentryStartOptions {
+  readonly cluster: TestCluster;
+  /** Where the log file goes. */
+  readonly dir: string;
+  readonly name: string;
+  readonly namespace: string;
+  readonly args?: readonly string[];
+  /** Reuse these ports (a restart keeps the address clients know). */
+  readonly ports?: { readonly port: number; readonly healthzPort: number; readonly metricsPort: number };
+}
+
+export async function healthz(port: number): Promise<number> {
+  return httpRequest(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 1_000 }).then(
+    (r) => r.status,
+    () => 0,
+  );
+}
+
+/** Starts `node dist/sentry/main.js --mode kubernetes …` and waits for /healthz 200. */
+export async function startSentry(options: SentryStartOptions): Promise<RunningSentry> {
+  const [port = 0, healthzPort = 0, metricsPort = 0] = options.ports
+    ? [options.ports.port, options.ports.healthzPort, options.ports.metricsPort]
+    : await freePorts(3);
+  const started = Date.now();
+  const proc = await ManagedProcess.start({
+    name: options.name,
+    command: process.execPath,
+    args: [
+      binaryPath('sentry'),
+      '--mode',
+      'kubernetes',
+      '--trust-domain',
+      'cluster.local',
+      '--port',
+      String(port),
+      '--healthz-port',
+      String(healthzPort),
+      '--metrics-port',
+      String(metricsPort),
+      '--kubeconfig',
+      options.cluster.kubeconfigPath,
+      ...(options.args ?? []),
+    ],
+    env: { NAMESPACE: options.namespace, ...SKIP_UID_CHECK },
+    logFile: join(options.dir, `${options.name}.log`),
+  });
+  const died = new AbortController();
+  void proc.exited.then(() => died.abort());
+  try {
+    await waitFor(async () => (await healthz(healthzPort)) === 200, {
+      what: `${options.name} to become healthy`,
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      signal: died.signal,
+    });
+  } catch (err) {
+    await proc.stop();
+    throw new Error(`${(err as Error).message}\n--- ${proc.logFile} ---\n${proc.logTail(60)}`, {
+      cause: err,
+    });
+  }
+  return {
+    proc,
+    port,
+    healthzPort,
+    metricsPort,
+    address: `127.0.0.1:${port}`,
+    startupMs: Date.now() - started,
+  };
+}
+
+/**
+ * Stops a process as the kubelet does: one SIGTERM, then its exit status (SIGKILL after
+ * `graceMs`). ManagedProcess.stop() signals both the process group and the process, and Dapr's
+ * services (upstream's too) treat a second signal as "exit 1 now", so exit codes are asserted
+ * after this instead.
+ */
+export async function terminate(proc: ManagedProcess, graceMs = 10_000): Promise<number | string> {
+  if (!proc.running) return proc.exited;
+  process.kill(proc.pid, 'SIGTERM');
+  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
+  const outcome = await Promise.race([proc.exited, timer]);
+  if (outcome === 'timeout') await proc.stop(0);
+  return proc.exited;
+}
+
+/** The value of one series in a Prometheus scrape (0 when absent). */
+export function metricValue(scrape: string, series: string): number {
+  for (const line of scrape.split('\n')) {
+    if (line.startsWith(`${series} `)) return Number(line.slice(series.length + 1));
+  }
+  return 0;
+}
+
+export async function scrape(metricsPort: number): Promise<string> {
+  return (await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`)).body;
+}
+
+/** VmRSS of a process in MiB, from /proc. */
+export function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? NaN);
+  return Math.round((kb / 1024) * 10) / 10;
+}
+
+export interface PodSpecOptions {
+  readonly namespace: string;
+  readonly name: string;
+  readonly serviceAccount: string;
+  readonly annotations?: Readonly<Record<string, string>>;
+}
+
+/** A Pod object (never scheduled: the test cluster has no nodes) to bind a token to. */
+export async function createPod(core: CoreV1Api, options: PodSpecOptions): Promise<V1Pod> {
+  return core.createNamespacedPod({
+    namespace: options.namespace,
+    body: {
+      metadata: { name: options.name, annotations: { ...options.annotations } },
+      spec: {
+        serviceAccountName: options.serviceAccount,
+        containers: [{ name: 'app', image: 'dapr-ts/test-app:dev' }],
+      },
+    },
+  });
+}
+
+export async function ensureNamespace(core: CoreV1Api, name: string): Promise<void> {
+  await core.createNamespace({ body: { metadata: { name } } }).catch((err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+  });
+}
+
+export async function ensureServiceAccount(core: CoreV1Api, namespace: string, name: string): Promise<void> {
+  if (name === 'default') {
+    await waitFor(() => core.readNamespacedServiceAccount({ namespace, name }), {
+      what: `the default service account in ${namespace}`,
+    });
+    return;
+  }
+  await core
+    .createNamespacedServiceAccount({ namespace, body: { metadata: { name } } })
+    .catch((err: { code?: number }) => {
+      if (err.code !== 409) throw err;
+    });
+}
+
+/** A TokenRequest token for the pod's service account, bound to the pod (as a projected volume's). */
+export async function podToken(core: CoreV1Api, pod: V1Pod, audiences: readonly string[]): Promise<string> {
+  const tr = await core.createNamespacedServiceAccountToken({
+    namespace: pod.metadata!.namespace!,
+    name: pod.spec!.serviceAccountName!,
+    body: {
+      spec: {
+        audiences: [...audiences],
+        expirationSeconds: 3600,
+        boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name!, uid: pod.metadata!.uid! },
+      },
+    },
+  });
+  const token = tr.status?.token;
+  if (token === undefined) throw new Error('TokenRequest returned no token');
+  return token;
+}
+
+export function coreApi(cluster: TestCluster): CoreV1Api {
+  return cluster.kubeConfig.makeApiClient(CoreV1Api);
+}
