@@ -21,6 +21,7 @@ import type { KubeClient } from './kube-client.js';
 import {
   hostRootEntries,
   planMounts,
+  PRIVATE_DIRS,
   realFs,
   renderLaunchScript,
   worldAccessible,
@@ -384,18 +385,23 @@ export class PodRuntime {
     });
   }
 
-  /** Image programs the container user could not reach on the host get bound under IMAGE_DIR. */
+  /**
+   * Image programs the container could not reach get bound under IMAGE_DIR: those the container
+   * user may not read, and those under a directory the container gets empty (/tmp: a clone of
+   * the repository there, as in CI, would otherwise be invisible to the pods).
+   */
   #imageBinds(image: ResolvedImage): { binds: BindMount[]; argv: string[] } {
     const binds: BindMount[] = [];
+    const hidden = (p: string): boolean => !worldAccessible(p) || PRIVATE_DIRS.includes(p.split('/')[1] ?? '');
     let program = image.program;
     let args = image.args;
-    if (!worldAccessible(program)) {
+    if (hidden(program)) {
       const target = `${IMAGE_DIR}/${program.split('/').pop()}`;
       binds.push({ source: program, target, readOnly: true, isFile: true });
       program = target;
     }
     const repo = this.deps.imagePaths.repoRoot;
-    if (args.some((a) => a.startsWith(repo + '/')) && !worldAccessible(join(repo, 'package.json'))) {
+    if (args.some((a) => a.startsWith(repo + '/')) && hidden(join(repo, 'package.json'))) {
       binds.push({ source: repo, target: `${IMAGE_DIR}/repo`, readOnly: true, isFile: false });
       args = args.map((a) =>
         a.startsWith(repo + '/') ? `${IMAGE_DIR}/repo/${a.slice(repo.length + 1)}` : a,
