@@ -1,0 +1,217 @@
+// The gRPC edge: dapr.proto.placement.v1.Placement/ReportDaprStatus, one long-lived bidi stream
+// per daprd (placement.md §1, §3, §5). It gates on leadership, checks every message (authz.ts),
+// turns messages into loop events and lets Dissemination carry out the loops' commands. Orders
+// are encoded once per round and written as bytes to every stream.
+import {
+  Server,
+  type ServerCredentials,
+  type ServerDuplexStream,
+  type ServiceDefinition,
+} from '@grpc/grpc-js';
+import type { HealthTarget } from '../../kit/health-targets.js';
+import type { Logger } from '../../kit/logger.js';
+import { untilAborted } from '../../kit/runner.js';
+import type { PlacementMetrics } from '../metrics.js';
+import {
+  decodeHost,
+  decodeOrder,
+  encodeHost,
+  HostOperation,
+  REPORT_DAPR_STATUS_PATH,
+  type Host,
+} from '../proto/placement.js';
+import { authorizeHost, callerFromSubjectAltName, PlacementError } from './authz.js';
+import { Dissemination, type Timers } from './dissemination.js';
+import { toStatus, type StreamStatus } from './status.js';
+import type { StreamId } from '../loops/events.js';
+
+/** The Placement service for grpc-js: responses are written pre-encoded (see Dissemination). */
+export const PLACEMENT_SERVICE = {
+  ReportDaprStatus: {
+    path: REPORT_DAPR_STATUS_PATH,
+    requestStream: true,
+    responseStream: true,
+    requestSerialize: encodeHost,
+    requestDeserialize: decodeHost,
+    responseSerialize: (order: Buffer): Buffer => order,
+    responseDeserialize: (bytes: Buffer): Buffer => bytes,
+    originalName: 'reportDaprStatus',
+  },
+} satisfies ServiceDefinition;
+
+/** The same method seen from a client (tests, the load generator): orders decoded. */
+export const REPORT_DAPR_STATUS_CLIENT = {
+  path: REPORT_DAPR_STATUS_PATH,
+  serialize: encodeHost,
+  deserialize: decodeOrder,
+} as const;
+
+export interface PlacementServerOptions {
+  /** --port (0 picks a free port, for tests). */
+  readonly port: number;
+  /** --listen-address; empty means every interface. */
+  readonly listenAddress: string;
+  /** Insecure, or mTLS requiring a client certificate chained to the trust anchors. */
+  readonly credentials: ServerCredentials;
+  /** --tls-enabled: callers must present a SPIFFE ID, and messages must match it. */
+  readonly mtls: boolean;
+  /** --id, quoted in the follower's refusal. */
+  readonly nodeId: string;
+  /** Whether this replica may serve streams now (a single replica: always). */
+  readonly isLeader: () => boolean;
+  /** --replicationFactor. */
+  readonly replicationFactor: number;
+  /** --disseminate-timeout. */
+  readonly disseminateTimeoutMs: number;
+  /** --disseminate-coalesce-window. */
+  readonly coalesceWindowMs: number;
+  /** --keepalive-time / --keepalive-timeout: server → daprd HTTP/2 pings (daprd sends no heartbeats). */
+  readonly keepaliveTimeMs: number;
+  readonly keepaliveTimeoutMs: number;
+  readonly metrics?: PlacementMetrics;
+  readonly log?: Logger;
+  /** `placement-server`. */
+  readonly health?: HealthTarget;
+  readonly onListening?: (port: number) => void;
+  readonly shutdownGraceMs?: number;
+  /** For tests of the timers. */
+  readonly timers?: Timers;
+}
+
+const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
+const SHUTTING_DOWN = new PlacementError('shuttingDown', 'placement server is shutting down');
+
+function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
+  });
+}
+
+function endWith(call: ServerDuplexStream<Host, Buffer>, s: StreamStatus): void {
+  call.emit('error', { code: s.code, details: s.details });
+}
+
+export class PlacementServer {
+  readonly #opts: PlacementServerOptions;
+  readonly #dissemination: Dissemination;
+  #shuttingDown = false;
+
+  constructor(opts: PlacementServerOptions) {
+    this.#opts = opts;
+    this.#dissemination = new Dissemination({
+      replicationFactor: opts.replicationFactor,
+      disseminateTimeoutMs: opts.disseminateTimeoutMs,
+      coalesceWindowMs: opts.coalesceWindowMs,
+      ...(opts.metrics && { metrics: opts.metrics }),
+      ...(opts.log && { log: opts.log }),
+      ...(opts.timers && { timers: opts.timers }),
+    });
+  }
+
+  /** The namespaces' tables (for /placement/state). */
+  get dissemination(): Dissemination {
+    return this.#dissemination;
+  }
+
+  /** Leadership is gone: end every stream before another replica may serve (fencing, §5). */
+  fence(): void {
+    this.#dissemination.closeAll(toStatus(this.#notLeader()));
+  }
+
+  #notLeader(): PlacementError {
+    return new PlacementError(
+      'notLeader',
+      `node id=${this.#opts.nodeId} is not a leader. Only the leader can serve requests`,
+    );
+  }
+
+  #handle(call: ServerDuplexStream<Host, Buffer>): void {
+    if (this.#shuttingDown) return endWith(call, toStatus(SHUTTING_DOWN));
+    if (!this.#opts.isLeader()) return endWith(call, toStatus(this.#notLeader()));
+    const { mtls, log } = this.#opts;
+    const caller = mtls
+      ? callerFromSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
+      : undefined;
+    const diss = this.#dissemination;
+    let stream: StreamId | undefined;
+    let ended = false;
+    const finish = (): void => {
+      if (stream === undefined) return;
+      const closed = stream;
+      stream = undefined;
+      diss.dispatch({ kind: 'streamClosed', stream: closed });
+    };
+    const sink = {
+      write: (order: Buffer): void => {
+        if (!ended) call.write(order);
+      },
+      close: (s: StreamStatus): void => {
+        if (ended) return;
+        ended = true;
+        endWith(call, s);
+        finish();
+      },
+    };
+    call.on('data', (host: Host) => {
+      if (ended) return;
+      const denied = authorizeHost({ mtls, caller, host });
+      if (denied !== undefined) {
+        log?.debug({ id: host.id, namespace: host.namespace }, `Stream rejected: ${denied.message}`);
+        sink.close(toStatus(denied));
+        return;
+      }
+      if (stream === undefined) {
+        stream = diss.open(sink);
+        diss.dispatch({ kind: 'connAdd', stream, host });
+      } else if (host.operation === HostOperation.REPORT) {
+        diss.dispatch({ kind: 'reportedHost', stream, host });
+      } else {
+        diss.dispatch({ kind: 'ack', stream, host });
+      }
+    });
+    call.on('end', () => {
+      // daprd's CloseSend: finish our side with OK
+      if (!ended) {
+        ended = true;
+        call.end();
+      }
+      finish();
+    });
+    call.on('cancelled', () => {
+      ended = true;
+      finish();
+    });
+    call.on('close', finish);
+  }
+
+  async run(signal: AbortSignal): Promise<void> {
+    const { port, listenAddress, credentials, log, health } = this.#opts;
+    const server = new Server({
+      'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs,
+      'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs,
+    });
+    server.addService(PLACEMENT_SERVICE, { ReportDaprStatus: this.#handle.bind(this) });
+    const host =
+      listenAddress === '' ? '[::]' : listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
+    const bound = await bind(server, `${host}:${port}`, credentials);
+    log?.info(`Placement service started on port ${bound}`);
+    health?.ready();
+    this.#opts.onListening?.(bound);
+
+    await untilAborted(signal);
+    health?.notReady();
+    this.#shuttingDown = true;
+    this.#dissemination.closeAll(toStatus(SHUTTING_DOWN));
+    await new Promise<void>((resolve) => {
+      const force = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, this.#opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
+      server.tryShutdown(() => {
+        clearTimeout(force);
+        resolve();
+      });
+    });
+    log?.info('Placement service stopped');
+  }
+}
