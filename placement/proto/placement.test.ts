@@ -1,7 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { daprModuleDir } from '../../sentry/testing/upstream.js';
+import { fieldTable, loadUpstreamProtos, methodTable } from '../../test/harness/upstream-proto.js';
 import {
   decodeHost,
   decodeOrder,
@@ -15,52 +14,23 @@ import {
   type PlacementOrder,
 } from './placement.js';
 
-/** dapr/proto/placement/v1/{placement,state}.proto of github.com/dapr/dapr v1.18.3. */
-function upstream(): protobuf.Root {
-  const dir = daprModuleDir();
-  const root = new protobuf.Root();
-  root.resolvePath = (_origin, target): string => (target.startsWith('dapr/') ? join(dir, target) : target);
-  root.loadSync(['dapr/proto/placement/v1/placement.proto', 'dapr/proto/placement/v1/state.proto'], {
-    keepCase: true,
-  });
-  root.resolveAll();
-  return root;
-}
-
-const root = upstream();
+const root = loadUpstreamProtos([
+  'dapr/proto/placement/v1/placement.proto',
+  'dapr/proto/placement/v1/state.proto',
+]);
 const type = (name: string): protobuf.Type => root.lookupType(`dapr.proto.placement.v1.${name}`);
-
-function table(t: protobuf.Type): [string, number, string, string][] {
-  return t.fieldsArray.map((f) => {
-    if (f instanceof protobuf.MapField) return [f.name, f.id, `map<${f.keyType},${f.type}>`, 'map'];
-    const label = f.repeated
-      ? 'repeated'
-      : f.options?.proto3_optional === true
-        ? 'proto3_optional'
-        : 'optional';
-    return [f.name, f.id, f.type, label];
-  });
-}
 
 describe('placement §1.1–1.2 wire schema: parity with dapr v1.18.3 placement.proto and state.proto', () => {
   it('Placement has exactly one bidirectional streaming method ReportDaprStatus(stream Host) returns (stream PlacementOrder)', () => {
     const service = root.lookupService('dapr.proto.placement.v1.Placement');
-    expect(
-      service.methodsArray.map((m) => [
-        m.name,
-        m.requestType,
-        m.responseType,
-        !!m.requestStream,
-        !!m.responseStream,
-      ]),
-    ).toEqual([['ReportDaprStatus', 'Host', 'PlacementOrder', true, true]]);
+    expect(methodTable(service)).toEqual([['ReportDaprStatus', 'Host', 'PlacementOrder', true, true]]);
     expect(REPORT_DAPR_STATUS_PATH).toBe(`/${service.fullName.slice(1)}/ReportDaprStatus`);
   });
 
   it.each(Object.keys(SCHEMA) as (keyof typeof SCHEMA)[])(
     '%s: every field name, number, type and label match',
     (name) => {
-      expect(table(type(name))).toEqual(SCHEMA[name]);
+      expect(fieldTable(type(name))).toEqual(SCHEMA[name]);
     },
   );
 

@@ -1,6 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { join } from 'node:path';
-import protobuf from 'protobufjs';
+import { fieldTable, loadUpstreamProtos, methodTable } from '../../test/harness/upstream-proto.js';
 import {
   decodeRequest,
   decodeResponse,
@@ -11,53 +10,26 @@ import {
   TokenValidator,
   type SignCertificateRequest,
 } from './sentry.js';
-import { daprModuleDir } from '../testing/upstream.js';
 
-/** dapr/proto/sentry/v1/sentry.proto of github.com/dapr/dapr v1.18.3, parsed by protobufjs. */
-function upstream(): protobuf.Root {
-  const root = new protobuf.Root();
-  root.loadSync(join(daprModuleDir(), 'dapr', 'proto', 'sentry', 'v1', 'sentry.proto'), { keepCase: true });
-  root.resolveAll();
-  return root;
-}
-
-const root = upstream();
+const root = loadUpstreamProtos(['dapr/proto/sentry/v1/sentry.proto']);
 const RequestType = root.lookupType('dapr.proto.sentry.v1.SignCertificateRequest');
 const ResponseType = root.lookupType('dapr.proto.sentry.v1.SignCertificateResponse');
-
-function table(type: protobuf.Type): [string, number, string, string][] {
-  return type.fieldsArray.map((f) => {
-    if (f instanceof protobuf.MapField) return [f.name, f.id, `map<${f.keyType},${f.type}>`, 'map'];
-    const label = f.repeated
-      ? 'repeated'
-      : f.options?.proto3_optional === true
-        ? 'proto3_optional'
-        : 'optional';
-    return [f.name, f.id, f.type, label];
-  });
-}
 
 describe('sentry §1 wire schema: parity with dapr v1.18.3 sentry.proto', () => {
   it('has one unary service method CA/SignCertificate', () => {
     const service = root.lookupService('dapr.proto.sentry.v1.CA');
-    expect(
-      service.methodsArray.map((m) => [
-        m.name,
-        m.requestType,
-        m.responseType,
-        !!m.requestStream,
-        !!m.responseStream,
-      ]),
-    ).toEqual([['SignCertificate', 'SignCertificateRequest', 'SignCertificateResponse', false, false]]);
+    expect(methodTable(service)).toEqual([
+      ['SignCertificate', 'SignCertificateRequest', 'SignCertificateResponse', false, false],
+    ]);
     expect(SIGN_CERTIFICATE_PATH).toBe(`/${service.fullName.slice(1)}/SignCertificate`);
   });
 
   it('SignCertificateRequest fields match name for name, number for number, type for type', () => {
-    expect(table(RequestType)).toEqual(SCHEMA.SignCertificateRequest);
+    expect(fieldTable(RequestType)).toEqual(SCHEMA.SignCertificateRequest);
   });
 
   it('SignCertificateResponse fields match, including the Timestamp, StringValue and the map', () => {
-    expect(table(ResponseType)).toEqual(SCHEMA.SignCertificateResponse);
+    expect(fieldTable(ResponseType)).toEqual(SCHEMA.SignCertificateResponse);
   });
 
   it('TokenValidator values match', () => {
