@@ -3,7 +3,7 @@
 // Kubernetes root check, signal handling; at the end, the exit code from how the parts ended.
 // Each service's app.ts calls these and wires its own parts in between.
 import type { CommonOptions } from './common-flags.js';
-import { HealthzServer } from './healthz.js';
+import { HealthzServer, type RouteHandler } from './healthz.js';
 import { MetricsServer } from './metrics-server.js';
 import type { MetricsRegistry } from './metrics.js';
 import { HealthTargets } from './health-targets.js';
@@ -112,15 +112,18 @@ export async function runParts<O>(started: StartedProcess<O>, runners: readonly 
 /**
  * The two servers every service runs, as parts for runParts: /healthz on --healthz-port and the
  * Prometheus exporter on --metrics-port (bound to `metricsHost` when given: placement's quirk).
+ * `routes` are extra paths on the healthz port (placement's /placement/state).
  */
 export function observabilityParts<O extends CommonOptions>(
   started: StartedProcess<O>,
   registry: MetricsRegistry,
   metricsHost?: string,
+  routes: ReadonlyMap<string, RouteHandler> = new Map(),
 ): Runner[] {
   const { options, log, targets } = started;
   const metricsServer = new MetricsServer({ ...options.metrics, host: metricsHost, registry, targets, log });
   const healthzServer = new HealthzServer({ port: options.healthzPort, targets, log });
+  for (const [path, handler] of routes) healthzServer.addRoute(path, handler);
   return [
     { name: 'healthz-server', run: (signal) => healthzServer.run(signal) },
     { name: 'metrics-server', run: (signal) => metricsServer.run(signal) },

@@ -36,7 +36,8 @@ describeBinaryContract({
     '--disseminate-coalesce-window',
     '0s',
     '--enable-metrics',
-    '--tls-enabled',
+    // The chart also passes --tls-enabled; with it placement needs sentry for its identity
+    // before it is healthy, which test/integration/placement covers against a real cluster.
     '--trust-domain',
     'cluster.local',
     '--trust-anchors-file',
@@ -50,11 +51,12 @@ describeBinaryContract({
 describe('the placement binary metrics', () => {
   afterEach(killAllServices);
 
-  it('placement §6: exposes both leader gauges at 0 from startup, and no runtime gauges yet', async () => {
+  // A single replica is always the leader until Lease-based HA lands (placement/app.ts).
+  it('placement §6: exposes both leader gauges (1: the only replica leads), and no runtime gauges yet', async () => {
     const { proc, metricsPort } = await startHealthyService('placement');
     const { body } = await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`);
-    expect(body).toMatch(/^dapr_placement_leader_status 0$/m);
-    expect(body).toMatch(/^dapr_placement_raft_leader_status 0$/m);
+    expect(body).toMatch(/^dapr_placement_leader_status 1$/m);
+    expect(body).toMatch(/^dapr_placement_raft_leader_status 1$/m);
     expect(body).not.toContain('dapr_placement_runtimes_total');
     proc.signal('SIGTERM');
     expect((await proc.waitForExit()).code).toBe(0);

@@ -1,0 +1,67 @@
+// The parts of the SVID provider that need no CA: token selection and renewal timing. The full
+// request/verify/rotate cycle against sentry's CA is in placement/security.test.ts (kit may
+// not depend on a service, not even in tests).
+import { describe, expect, it } from '@jest/globals';
+import {
+  controlPlaneSpiffeId,
+  KUBERNETES_TOKEN_FILE,
+  LEGACY_KUBERNETES_TOKEN_FILE,
+  SecurityProvider,
+  sentryToken,
+  TOKEN_VALIDATOR,
+} from './provider.js';
+
+describe('sentryToken', () => {
+  const files: Record<string, string> = { '/t': 'file-token', [KUBERNETES_TOKEN_FILE]: 'projected' };
+  const read = (p: string): string => {
+    const v = files[p];
+    if (v === undefined) throw new Error(`ENOENT ${p}`);
+    return v;
+  };
+
+  it('uses DAPR_SENTRY_TOKEN_FILE: KUBERNETES in kubernetes mode, else JWKS', () => {
+    expect(sentryToken({ DAPR_SENTRY_TOKEN_FILE: '/t' }, true, read)).toEqual({
+      token: 'file-token',
+      validator: TOKEN_VALIDATOR.KUBERNETES,
+    });
+    expect(sentryToken({ DAPR_SENTRY_TOKEN_FILE: '/t' }, false, read)).toEqual({
+      token: 'file-token',
+      validator: TOKEN_VALIDATOR.JWKS,
+    });
+  });
+
+  it('rejects an empty DAPR_SENTRY_TOKEN_FILE', () => {
+    expect(() => sentryToken({ DAPR_SENTRY_TOKEN_FILE: '' }, true, read)).toThrow(/empty/);
+  });
+
+  it('reads the projected token in kubernetes mode, falling back to the legacy one', () => {
+    expect(sentryToken({}, true, read)).toEqual({
+      token: 'projected',
+      validator: TOKEN_VALIDATOR.KUBERNETES,
+    });
+    const legacy = (p: string): string => {
+      if (p === LEGACY_KUBERNETES_TOKEN_FILE) return 'legacy';
+      throw new Error('ENOENT');
+    };
+    expect(sentryToken({}, true, legacy)).toEqual({ token: 'legacy', validator: TOKEN_VALIDATOR.KUBERNETES });
+  });
+
+  it('sends no token outside kubernetes mode', () => {
+    expect(sentryToken({}, false, read)).toEqual({ token: '', validator: TOKEN_VALIDATOR.UNKNOWN });
+  });
+});
+
+describe('renewal', () => {
+  it('renews at half of the lifetime, counted from NotBefore', () => {
+    const notBefore = new Date(1_000_000);
+    const notAfter = new Date(1_000_000 + 3_600_000);
+    expect(SecurityProvider.renewDelayMs({ notBefore, notAfter }, 1_000_000 + 600_000)).toBe(1_200_000);
+    expect(SecurityProvider.renewDelayMs({ notBefore, notAfter }, 1_000_000 + 3_000_000)).toBe(0);
+  });
+
+  it('names control-plane services spiffe://<td>/ns/<ns>/<id>', () => {
+    expect(controlPlaneSpiffeId('cluster.local', 'dapr-system', 'dapr-placement')).toBe(
+      'spiffe://cluster.local/ns/dapr-system/dapr-placement',
+    );
+  });
+});

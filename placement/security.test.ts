@@ -1,0 +1,194 @@
+// The SVID provider as placement runs it, with the signer replaced by sentry's CA in-process:
+// the request sent, the verification of the answer, and a server secured by the provider.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import { credentials, experimental } from '@grpc/grpc-js';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HealthTargets } from '../kit/health-targets.js';
+import {
+  SecurityProvider,
+  TOKEN_VALIDATOR,
+  type SignRequest,
+  type Signer,
+} from '../kit/security/provider.js';
+import { recordingLogger } from '../kit/testing/logger.js';
+import { createCsrPem } from '../sentry/ca/csr-builder.js';
+import { readCsr } from '../sentry/ca/csr.js';
+import { CertificateAuthority } from '../sentry/ca/ca.js';
+import { checkSentryIdentity } from '../sentry/server/client.js';
+import { PlacementServer } from './server/server.js';
+import { TestDaprd, TestPki } from './server/testing.js';
+
+const PLACEMENT_ID = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';
+
+function caSigner(pki: TestPki, requests: SignRequest[], override?: { appId?: string }): Signer {
+  const ca = new CertificateAuthority({
+    bundle: pki.bundle,
+    workloadCertTtlMs: 3_600_000,
+    allowedClockSkewMs: 0,
+  });
+  return async (request) => {
+    requests.push(request);
+    const csr = await readCsr(request.csrPem);
+    const signed = await ca.signIdentity({
+      spki: csr.spki,
+      trustDomain: request.trustDomain,
+      namespace: request.namespace,
+      appId: override?.appId ?? request.id,
+      dnsNames: [],
+    });
+    return { workloadCertificate: signed.chainPem };
+  };
+}
+
+describe('placement security provider', () => {
+  const cleanups: (() => void | Promise<void>)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  function setup(sign: Signer): { provider: SecurityProvider; targets: HealthTargets } {
+    const pki = new TestPki();
+    const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-security-'));
+    const anchorsFile = join(dir, 'ca.crt');
+    writeFileSync(anchorsFile, pki.bundle.trustAnchorsPem);
+    writeFileSync(join(dir, 'token'), 'the-token');
+    const targets = new HealthTargets();
+    const provider = new SecurityProvider({
+      appId: 'dapr-placement',
+      namespace: 'dapr-system',
+      trustDomain: 'cluster.local',
+      trustAnchorsFile: anchorsFile,
+      sentryAddress: '127.0.0.1:1',
+      keyAlgorithm: 'ed25519',
+      kubernetesMode: true,
+      env: { DAPR_SENTRY_TOKEN_FILE: join(dir, 'token') },
+      createCsrPem,
+      sign,
+      log: recordingLogger(),
+      health: targets.addTarget('security-provider'),
+      retryMs: 20,
+    });
+    const ac = new AbortController();
+    const done = provider.run(ac.signal);
+    cleanups.push(async () => {
+      ac.abort();
+      await done;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { provider, targets };
+  }
+
+  it('asks for dapr-placement with the token, KUBERNETES, the trust domain and an Ed25519 CSR', async () => {
+    const requests: SignRequest[] = [];
+    const pki = new TestPki();
+    const { provider, targets } = setup(caSigner(pki, requests));
+    // the provider's own anchors differ from `pki`'s: it must refuse that answer and retry
+    await new Promise((r) => setTimeout(r, 100));
+    expect(provider.svid).toBeUndefined();
+    expect(targets.isHealthy()).toBe(false);
+    expect(requests.length).toBeGreaterThan(1);
+    expect(requests[0]).toMatchObject({
+      id: 'dapr-placement',
+      namespace: 'dapr-system',
+      trustDomain: 'cluster.local',
+      token: 'the-token',
+      tokenValidator: TOKEN_VALIDATOR.KUBERNETES,
+    });
+    expect((await readCsr(requests[0]!.csrPem)).publicKey.asymmetricKeyType).toBe('ed25519');
+  });
+
+  it('secures the placement server: a CA-issued daprd is served, another CA is refused', async () => {
+    // The anchors file and the signer share one CA.
+    const shared = new TestPki();
+    const { provider, targets } = setupWith(shared, caSigner(shared, []));
+    await provider.ready();
+    expect(targets.isHealthy()).toBe(true);
+    expect(provider.svid?.spiffeId).toBe(PLACEMENT_ID);
+
+    const ac = new AbortController();
+    let port = 0;
+    const server = new PlacementServer({
+      port: 0,
+      listenAddress: '127.0.0.1',
+      credentials: experimental.createCertificateProviderServerCredentials(provider, provider, true),
+      mtls: true,
+      nodeId: 'dapr-placement-0',
+      isLeader: () => true,
+      replicationFactor: 100,
+      disseminateTimeoutMs: 8_000,
+      coalesceWindowMs: 0,
+      keepaliveTimeMs: 2_000,
+      keepaliveTimeoutMs: 3_000,
+      onListening: (p) => (port = p),
+      shutdownGraceMs: 100,
+    });
+    const running = server.run(ac.signal);
+    cleanups.push(async () => {
+      ac.abort();
+      await running;
+    });
+    while (port === 0) await new Promise((r) => setTimeout(r, 10));
+
+    const connect = async (issuer: TestPki, id: string): Promise<TestDaprd> => {
+      const svid = await issuer.svid('cluster.local', 'default', id);
+      const d = new TestDaprd({
+        address: `127.0.0.1:${port}`,
+        name: `${id}:50002`,
+        id,
+        entities: ['A'],
+        credentials: credentials.createSsl(shared.bundle.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
+          checkServerIdentity: (_h, cert) => checkSentryIdentity(cert, PLACEMENT_ID),
+        }),
+      });
+      cleanups.push(() => d.close());
+      return d;
+    };
+    const good = await connect(shared, 'good');
+    await good.until((d) => d.ops.length >= 3);
+    expect(good.ops).toEqual(['lock:1', 'update:1', 'unlock:1']);
+    const bad = await connect(new TestPki(), 'bad');
+    expect((await bad.closed())?.code).toBe(14);
+    expect(bad.orders).toEqual([]);
+  });
+
+  function setupWith(pki: TestPki, sign: Signer): { provider: SecurityProvider; targets: HealthTargets } {
+    const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-security-'));
+    const anchorsFile = join(dir, 'ca.crt');
+    writeFileSync(anchorsFile, pki.bundle.trustAnchorsPem);
+    const targets = new HealthTargets();
+    const provider = new SecurityProvider({
+      appId: 'dapr-placement',
+      namespace: 'dapr-system',
+      trustDomain: 'cluster.local',
+      trustAnchorsFile: anchorsFile,
+      sentryAddress: '127.0.0.1:1',
+      keyAlgorithm: 'ed25519',
+      kubernetesMode: false,
+      env: {},
+      createCsrPem,
+      sign,
+      log: recordingLogger(),
+      health: targets.addTarget('security-provider'),
+      retryMs: 20,
+    });
+    const ac = new AbortController();
+    const done = provider.run(ac.signal);
+    cleanups.push(async () => {
+      ac.abort();
+      await done;
+      rmSync(dir, { recursive: true, force: true });
+    });
+    return { provider, targets };
+  }
+
+  it('refuses a certificate for another identity', async () => {
+    const shared = new TestPki();
+    const requests: SignRequest[] = [];
+    const { provider } = setupWith(shared, caSigner(shared, requests, { appId: 'dapr-operator' }));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(requests.length).toBeGreaterThan(0);
+    expect(provider.svid).toBeUndefined();
+  });
+});

@@ -1,0 +1,221 @@
+// Our placement binary in Kubernetes mode against the test cluster: it takes its identity from
+// our sentry (bound service-account token, Ed25519 key), serves ReportDaprStatus over mTLS to a
+// client holding a sentry-issued daprd SVID, shows the host in /placement/state, and refuses a
+// client whose certificate comes from another CA.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { binaryPath } from '../../../kit/testing/service-process.js';
+import { httpRequest } from '../../../kit/testing/http.js';
+import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
+import { SentryClient, checkSentryIdentity } from '../../../sentry/server/client.js';
+import { TokenValidator } from '../../../sentry/proto/sentry.js';
+import { TestDaprd, TestPki } from '../../../placement/server/testing.js';
+import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
+import { ManagedProcess, runId } from '../../harness/process.js';
+import { freePorts } from '../../harness/ports.js';
+import { waitFor } from '../../harness/wait.js';
+import {
+  coreApi,
+  createPod,
+  ensureNamespace,
+  ensureServiceAccount,
+  healthz,
+  metricValue,
+  podToken,
+  scrape,
+  sentryId,
+  SKIP_UID_CHECK,
+  startSentry,
+  type RunningSentry,
+} from '../sentry/support.js';
+
+const NS = 'dapr-system';
+const PLACEMENT_ID = `spiffe://cluster.local/ns/${NS}/dapr-placement`;
+
+describe('placement in Kubernetes mode with mTLS from our sentry', () => {
+  let cluster: TestCluster;
+  let core: CoreV1Api;
+  let dir: string;
+  let sentry: RunningSentry;
+  let placement: ManagedProcess;
+  let anchors: Buffer;
+  let ports: { port: number; healthzPort: number; metricsPort: number };
+  const daprds: TestDaprd[] = [];
+
+  /** Channel credentials that trust the anchors and require placement's exact SPIFFE id. */
+  function clientCredentials(keyPem: Buffer, chainPem: Buffer): ChannelCredentials {
+    return credentials.createSsl(anchors, keyPem, chainPem, {
+      checkServerIdentity: (_host, cert) => checkSentryIdentity(cert, PLACEMENT_ID),
+    });
+  }
+
+  /** A daprd SVID from our sentry: Pod with an app id, bound token, Ed25519 CSR. */
+  async function daprdSvid(appId: string, namespace: string): Promise<{ keyPem: Buffer; chainPem: Buffer }> {
+    await ensureNamespace(core, namespace);
+    await ensureServiceAccount(core, namespace, 'default');
+    const pod = await createPod(core, {
+      namespace,
+      name: `${appId}-pod`,
+      serviceAccount: 'default',
+      annotations: { 'dapr.io/app-id': appId },
+    });
+    const token = await podToken(core, pod, [sentryId(NS)]);
+    const { privateKey } = generateKeyPairSync('ed25519');
+    const client = new SentryClient({
+      address: sentry.address,
+      trustAnchorsPem: anchors,
+      sentryId: sentryId(NS),
+    });
+    try {
+      const res = await client.signCertificate({
+        id: appId,
+        namespace,
+        trustDomain: '',
+        token,
+        tokenValidator: TokenValidator.KUBERNETES,
+        certificateSigningRequest: createCsrPem(privateKey),
+        jwtAudiences: [],
+      });
+      return {
+        keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
+        chainPem: res.workloadCertificate,
+      };
+    } finally {
+      client.close();
+    }
+  }
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-placement-`));
+    cluster = await startTestCluster();
+    core = coreApi(cluster);
+    await ensureNamespace(core, NS);
+    sentry = await startSentry({ cluster, dir, name: 'sentry', namespace: NS });
+
+    const configMap = await waitFor(
+      async () => {
+        const cm = await core.readNamespacedConfigMap({ namespace: NS, name: 'dapr-trust-bundle' });
+        return cm.data?.['ca.crt'] ? cm : undefined;
+      },
+      { what: 'the trust bundle' },
+    );
+    anchors = Buffer.from(configMap.data!['ca.crt']!);
+    const anchorsFile = join(dir, 'ca.crt');
+    writeFileSync(anchorsFile, anchors);
+
+    await ensureServiceAccount(core, NS, 'dapr-placement');
+    const pod = await createPod(core, {
+      namespace: NS,
+      name: 'dapr-placement-server-0',
+      serviceAccount: 'dapr-placement',
+      annotations: { 'dapr.io/control-plane': 'placement' },
+    });
+    const tokenFile = join(dir, 'placement.token');
+    writeFileSync(tokenFile, await podToken(core, pod, [sentryId(NS)]));
+
+    const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
+    ports = { port, healthzPort, metricsPort };
+    placement = await ManagedProcess.start({
+      name: 'placement',
+      command: process.execPath,
+      args: [
+        binaryPath('placement'),
+        '--mode',
+        'kubernetes',
+        '--tls-enabled',
+        '--trust-domain',
+        'cluster.local',
+        '--sentry-address',
+        sentry.address,
+        '--trust-anchors-file',
+        anchorsFile,
+        '--port',
+        String(port),
+        '--healthz-port',
+        String(healthzPort),
+        '--metrics-port',
+        String(metricsPort),
+        '--metadata-enabled',
+      ],
+      env: { NAMESPACE: NS, DAPR_SENTRY_TOKEN_FILE: tokenFile, ...SKIP_UID_CHECK },
+      logFile: join(dir, 'placement.log'),
+    });
+    try {
+      await waitFor(async () => (await healthz(healthzPort)) === 200, {
+        what: 'placement to become healthy',
+        timeoutMs: 30_000,
+        intervalMs: 50,
+      });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\n--- placement log ---\n${placement.logTail(60)}`, {
+        cause: err,
+      });
+    }
+  }, 240_000);
+
+  afterAll(async () => {
+    for (const d of daprds) d.close();
+    await placement?.stop();
+    await sentry?.proc.stop();
+    await cluster?.stop();
+    if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
+  }, 60_000);
+
+  it('is healthy, leader, and logs the SVID it got from sentry', async () => {
+    expect(await healthz(ports.healthzPort)).toBe(200);
+    const metrics = await scrape(ports.metricsPort);
+    expect(metricValue(metrics, 'dapr_placement_leader_status')).toBe(1);
+    expect(metricValue(metrics, 'dapr_placement_raft_leader_status')).toBe(1);
+    expect(placement.logTail(200)).toContain(PLACEMENT_ID);
+  });
+
+  it('serves a daprd with a sentry-issued SVID: LOCK, UPDATE, UNLOCK, and /placement/state', async () => {
+    const svid = await daprdSvid('myapp', 'default');
+    const daprd = new TestDaprd({
+      address: `127.0.0.1:${ports.port}`,
+      name: '10.0.0.1:50002',
+      id: 'myapp',
+      namespace: 'default',
+      entities: ['MyActor'],
+      credentials: clientCredentials(svid.keyPem, svid.chainPem),
+    });
+    daprds.push(daprd);
+    await daprd.until((d) => d.orders.some((o) => o.operation === 'unlock'), 15_000);
+    expect(daprd.orders.map((o) => o.operation).slice(0, 3)).toEqual(['lock', 'update', 'unlock']);
+    const table = daprd.lastTable;
+    expect([...(table?.entries.keys() ?? [])]).toEqual(['MyActor']);
+    expect([...(table?.entries.get('MyActor')?.loadMap.keys() ?? [])]).toEqual(['10.0.0.1:50002']);
+
+    const res = await httpRequest(`http://127.0.0.1:${ports.healthzPort}/placement/state`);
+    expect(res.status).toBe(200);
+    const state = JSON.parse(res.body) as {
+      tables: Record<string, { hosts: { name: string; id: string; entities: string[] }[] }>;
+    };
+    expect(state.tables.default?.hosts).toEqual([
+      expect.objectContaining({ name: '10.0.0.1:50002', id: 'myapp', entities: ['MyActor'] }),
+    ]);
+    const metrics = await scrape(ports.metricsPort);
+    expect(metricValue(metrics, 'dapr_placement_runtimes_total{host_namespace="default"}')).toBe(1);
+  }, 60_000);
+
+  it('refuses a client whose certificate comes from another CA at TLS', async () => {
+    const other = await new TestPki().svid('cluster.local', 'default', 'intruder');
+    const daprd = new TestDaprd({
+      address: `127.0.0.1:${ports.port}`,
+      name: '10.0.0.9:50002',
+      id: 'intruder',
+      namespace: 'default',
+      entities: ['MyActor'],
+      credentials: clientCredentials(other.keyPem, other.certChainPem),
+    });
+    daprds.push(daprd);
+    const err = await daprd.closed();
+    expect(err?.code).toBe(14); // UNAVAILABLE: the handshake failed, no stream was opened
+    expect(daprd.orders).toEqual([]);
+  }, 30_000);
+});
