@@ -392,7 +392,8 @@ export class PodRuntime {
    */
   #imageBinds(image: ResolvedImage): { binds: BindMount[]; argv: string[] } {
     const binds: BindMount[] = [];
-    const hidden = (p: string): boolean => !worldAccessible(p) || PRIVATE_DIRS.includes(p.split('/')[1] ?? '');
+    const hidden = (p: string): boolean =>
+      !worldAccessible(p) || PRIVATE_DIRS.includes(p.split('/')[1] ?? '');
     let program = image.program;
     let args = image.args;
     if (hidden(program)) {
