@@ -10,7 +10,6 @@ import { join } from 'node:path';
 import { cachedBinary } from '../deps/paths.js';
 import { ManagedProcess, runId } from '../harness/process.js';
 import { freePorts } from '../harness/ports.js';
-import { waitFor } from '../harness/wait.js';
 import {
   apiserverArgs,
   controllerManagerArgs,
@@ -181,18 +180,7 @@ class RunningCluster implements TestCluster {
       logFile: this.logOf(name),
     });
     this.processes.push(proc);
-    const died = new AbortController();
-    void proc.exited.then(() => died.abort());
-    try {
-      await waitFor(async () => (await ready()) || undefined, {
-        what: `${name} to become healthy`,
-        timeoutMs,
-        signal: died.signal,
-      });
-    } catch (err) {
-      const why = proc.running ? (err as Error).message : `${name} exited with ${String(await proc.exited)}`;
-      throw new Error(`${why}\n--- last lines of ${proc.logFile} ---\n${proc.logTail()}`, { cause: err });
-    }
+    await proc.waitUntilReady(ready, { what: `${name} to become healthy`, timeoutMs });
   }
 
   async stop(): Promise<void> {

@@ -5,6 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { waitFor } from './wait.js';
 
 /** Carries the run id from jest's global setup to its workers (and to the demo's children). */
 export const RUN_MARKER = 'DAPR_TS_TEST_RUN';
@@ -92,6 +93,33 @@ export class ManagedProcess {
       return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
     } catch {
       return '(no log)';
+    }
+  }
+
+  /**
+   * Polls `ready` until it holds. Fails at once if the process exits meanwhile, and on failure
+   * the error carries the exit status (if it died) and the last lines of its log.
+   */
+  async waitUntilReady(
+    ready: () => Promise<boolean>,
+    opts: {
+      readonly what: string;
+      readonly timeoutMs?: number;
+      readonly intervalMs?: number;
+      readonly logLines?: number;
+    },
+  ): Promise<void> {
+    const died = new AbortController();
+    void this.exited.then(() => died.abort());
+    try {
+      await waitFor(async () => (await ready()) || undefined, { ...opts, signal: died.signal });
+    } catch (err) {
+      const why = this.running
+        ? (err as Error).message
+        : `${this.name} exited with ${String(await this.exited)}`;
+      throw new Error(`${why}\n--- last lines of ${this.logFile} ---\n${this.logTail(opts.logLines)}`, {
+        cause: err,
+      });
     }
   }
 

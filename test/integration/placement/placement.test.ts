@@ -31,6 +31,7 @@ import {
   sentryId,
   SKIP_UID_CHECK,
   startSentry,
+  waitHealthy,
   type RunningSentry,
 } from '../sentry/support.js';
 
@@ -145,17 +146,7 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
       env: { NAMESPACE: NS, DAPR_SENTRY_TOKEN_FILE: tokenFile, ...SKIP_UID_CHECK },
       logFile: join(dir, 'placement.log'),
     });
-    try {
-      await waitFor(async () => (await healthz(healthzPort)) === 200, {
-        what: 'placement to become healthy',
-        timeoutMs: 30_000,
-        intervalMs: 50,
-      });
-    } catch (err) {
-      throw new Error(`${(err as Error).message}\n--- placement log ---\n${placement.logTail(60)}`, {
-        cause: err,
-      });
-    }
+    await waitHealthy(placement, healthzPort, 'placement to become healthy');
   }, 240_000);
 
   afterAll(async () => {

@@ -24,7 +24,6 @@ import {
   SENTRY_AUDIENCE_LEGACY,
   sentryId,
   startSentry,
-  terminate,
   type RunningSentry,
 } from './support.js';
 
@@ -216,7 +215,7 @@ describe('sentry in Kubernetes mode (real apiserver, TokenReview, daprd-like cli
   it('sentry §5: keeps its CA across a restart (ConfigMap unchanged, old anchors still verify)', async () => {
     const before = await readBundle();
     const ports = { port: sentry.port, healthzPort: sentry.healthzPort, metricsPort: sentry.metricsPort };
-    expect(await terminate(sentry.proc)).toBe(0);
+    expect(await sentry.proc.stop()).toBe(0);
     sentry = await startSentry({ cluster, dir, name: 'sentry-restarted', namespace: NS, ports });
     expect(await readBundle()).toEqual(before);
     const token = await podToken(core, pods.myapp!, [SENTRY_ID]);
@@ -314,7 +313,7 @@ describe('sentry in Kubernetes mode (real apiserver, TokenReview, daprd-like cli
   });
 
   it('stops cleanly on SIGTERM (exit 0)', async () => {
-    expect(await terminate(sentry.proc)).toBe(0);
+    expect(await sentry.proc.stop()).toBe(0);
     expect(await healthz(sentry.healthzPort)).toBe(0);
   });
 });

@@ -12,7 +12,7 @@ import { binaryPath } from '../../../kit/testing/service-process.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import { waitFor } from '../../harness/wait.js';
-import { healthz, metricValue, scrape, terminate } from './support.js';
+import { metricValue, scrape, waitHealthy } from './support.js';
 
 const SENTRY_ID = 'spiffe://localhost/ns/default/dapr-sentry';
 
@@ -69,12 +69,7 @@ describe('sentry in self-hosted mode', () => {
   async function startHealthy(name: string, args: readonly string[]): Promise<Standalone> {
     const proc = await start(name, args);
     const [port, healthzPort, metricsPort] = proc.ports as [number, number, number];
-    await waitFor(async () => (await healthz(healthzPort)) === 200, {
-      what: `${name} healthy`,
-      intervalMs: 50,
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\n${proc.logTail(40)}`);
-    });
+    await waitHealthy(proc, healthzPort, `${name} healthy`);
     return { proc, address: `127.0.0.1:${port}`, metricsPort };
   }
 
@@ -136,7 +131,7 @@ describe('sentry in self-hosted mode', () => {
     // One for generating, then at least one per changed file.
     expect(metricValue(metrics, 'dapr_sentry_issuercert_changed_total')).toBeGreaterThanOrEqual(2);
     expect(sentry.proc.logTail(200)).toContain('Issuer credentials changed; reloading');
-    expect(await terminate(sentry.proc)).toBe(0);
+    expect(await sentry.proc.stop()).toBe(0);
   });
 
   it('uses a CA the user made with openssl, without touching the files', async () => {
@@ -150,7 +145,7 @@ describe('sentry in self-hosted mode', () => {
     expect((await sign(sentry, ca.rootPem)).spiffeId).toBe('spiffe://public/ns/default/myapp');
     expect(readFileSync(join(credentials, 'issuer.key'))).toEqual(ca.issuerKeyPem);
     expect(metricValue(await scrape(sentry.metricsPort), 'dapr_sentry_issuercert_changed_total')).toBe(0);
-    expect(await terminate(sentry.proc)).toBe(0);
+    expect(await sentry.proc.stop()).toBe(0);
   });
 
   it.each([

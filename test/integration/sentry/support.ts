@@ -39,6 +39,21 @@ export interface SentryStartOptions {
   readonly ports?: { readonly port: number; readonly healthzPort: number; readonly metricsPort: number };
 }
 
+/** Waits for /healthz 200 on `port`; fails early, with the log's tail, if the process dies. */
+export function waitHealthy(
+  proc: ManagedProcess,
+  port: number,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<void> {
+  return proc.waitUntilReady(async () => (await healthz(port)) === 200, {
+    what,
+    timeoutMs,
+    intervalMs: 50,
+    logLines: 60,
+  });
+}
+
 export async function healthz(port: number): Promise<number> {
   return httpRequest(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 1_000 }).then(
     (r) => r.status,
@@ -74,20 +89,11 @@ export async function startSentry(options: SentryStartOptions): Promise<RunningS
     env: { NAMESPACE: options.namespace, ...SKIP_UID_CHECK },
     logFile: join(options.dir, `${options.name}.log`),
   });
-  const died = new AbortController();
-  void proc.exited.then(() => died.abort());
   try {
-    await waitFor(async () => (await healthz(healthzPort)) === 200, {
-      what: `${options.name} to become healthy`,
-      timeoutMs: 30_000,
-      intervalMs: 50,
-      signal: died.signal,
-    });
+    await waitHealthy(proc, healthzPort, `${options.name} to become healthy`);
   } catch (err) {
     await proc.stop();
-    throw new Error(`${(err as Error).message}\n--- ${proc.logFile} ---\n${proc.logTail(60)}`, {
-      cause: err,
-    });
+    throw err;
   }
   return {
     proc,
@@ -97,21 +103,6 @@ export async function startSentry(options: SentryStartOptions): Promise<RunningS
     address: `127.0.0.1:${port}`,
     startupMs: Date.now() - started,
   };
-}
-
-/**
- * Stops a process as the kubelet does: one SIGTERM, then its exit status (SIGKILL after
- * `graceMs`). ManagedProcess.stop() signals both the process group and the process, and Dapr's
- * services (upstream's too) treat a second signal as "exit 1 now", so exit codes are asserted
- * after this instead.
- */
-export async function terminate(proc: ManagedProcess, graceMs = 10_000): Promise<number | string> {
-  if (!proc.running) return proc.exited;
-  process.kill(proc.pid, 'SIGTERM');
-  const timer = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), graceMs).unref());
-  const outcome = await Promise.race([proc.exited, timer]);
-  if (outcome === 'timeout') await proc.stop(0);
-  return proc.exited;
 }
 
 /** The value of one series in a Prometheus scrape (0 when absent). */

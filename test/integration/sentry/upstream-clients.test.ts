@@ -16,19 +16,18 @@ import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import { kubectl } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
 import {
   coreApi,
   createPod,
   ensureNamespace,
   ensureServiceAccount,
-  healthz,
   metricValue,
   podToken,
   scrape,
   sentryId,
   SKIP_UID_CHECK,
   startSentry,
+  waitHealthy,
   type RunningSentry,
 } from './support.js';
 
@@ -180,12 +179,7 @@ describe('upstream Go control-plane services take their identity from our sentry
       logFile: join(dir, 'placement.log'),
     });
     processes.push(placement);
-    await waitFor(async () => (await healthz(healthzPort)) === 200, {
-      what: 'upstream placement to become healthy',
-      timeoutMs: 60_000,
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- placement log ---\n${placement.logTail(40)}`);
-    });
+    await waitHealthy(placement, healthzPort, 'upstream placement to become healthy', 60_000);
     const after = metricValue(await scrape(sentry.metricsPort), 'dapr_sentry_cert_sign_success_total');
     expect(after).toBe(before + 1);
     const log = placement.logTail(200);
@@ -230,12 +224,7 @@ describe('upstream Go control-plane services take their identity from our sentry
       logFile: join(dir, 'operator.log'),
     });
     processes.push(operator);
-    await waitFor(async () => (await healthz(healthzPort)) === 200, {
-      what: 'upstream operator to become healthy',
-      timeoutMs: 90_000,
-    }).catch((err: Error) => {
-      throw new Error(`${err.message}\n--- operator log ---\n${operator.logTail(40)}`);
-    });
+    await waitHealthy(operator, healthzPort, 'upstream operator to become healthy', 90_000);
     const after = metricValue(await scrape(sentry.metricsPort), 'dapr_sentry_cert_sign_success_total');
     expect(after).toBe(before + 1);
     expect(operator.logTail(400)).toContain('Security is initialized successfully');
