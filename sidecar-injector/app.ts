@@ -1,10 +1,11 @@
 // Wires the sidecar injector process: options, logging, the SVID from sentry, the caches the
 // admission path reads (daprsystem's mTLS setting, Components' containers), the caBundle
 // keeper, the HTTPS /mutate server, health, metrics and signals.
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { logger } from '../kit/logger.js';
+import { KUBERNETES_TOKEN_FILE, LEGACY_KUBERNETES_TOKEN_FILE } from '../kit/security/provider.js';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
 import type { Runner } from '../kit/runner.js';
@@ -46,6 +47,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     env: options.env,
     schedulerEnabled: options.schedulerEnabled,
     componentsSocketsFolder: env.DAPR_COMPONENT_SOCKETS_FOLDER,
+    // Upstream gives daprd the projected token volume only when the injector itself has a
+    // Kubernetes token (always, in a pod); checked once, as the files do not come and go.
+    mountSentryToken: existsSync(KUBERNETES_TOKEN_FILE) || existsSync(LEGACY_KUBERNETES_TOKEN_FILE),
     detectedClusterDomain:
       options.env.kubeClusterDomain === '' ? clusterDomainFromResolvConf(readResolvConf()) : undefined,
   });

@@ -71,7 +71,9 @@ export function injectableContainers(
     if (images.has(image)) continue;
     if (component.scopes.length > 0 && !component.scopes.includes(appId)) continue;
     images.add(image);
-    out.push(container.name ? container : { ...container, name: component.name });
+    // Go decodes the JSON into a typed container and encodes it again, which always writes
+    // `resources` (a struct, never omitted); the same here, so the patched pods are identical.
+    out.push({ ...container, name: container.name || component.name, resources: container.resources ?? {} });
   }
   return out;
 }
