@@ -128,7 +128,9 @@ export function webhookHandler(
     const body = await readBody(req, limit);
     if (body === undefined) {
       log.error(`Request body larger than ${limit} bytes refused`);
-      return reply(res, 413, `request body too large: the limit is ${limit} bytes`, { Connection: 'close' });
+      // The rest of the body is read and dropped (not buffered), so the client sees the answer
+      // instead of a reset; the server's request timeout bounds how long that may take.
+      return reply(res, 413, `request body too large: the limit is ${limit} bytes`);
     }
     if (body.length === 0) {
       log.error('Empty body');

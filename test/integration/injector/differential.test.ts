@@ -12,15 +12,18 @@
 // exactly that difference.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
 import type { PatchOperation } from '../../../sidecar-injector/patcher/k8s-types.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
-import { metricValue, scrape } from '../sentry/support.js';
-import { differentialCorpus, type CorpusCase } from './corpus.js';
+import { healthz, metricValue, scrape } from '../sentry/support.js';
+import { waitFor } from '../../harness/wait.js';
+import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import { corpusPod, differentialCorpus, type CorpusCase } from './corpus.js';
 import {
   AdmissionClient,
   CONTROL_PLANE_NS,
@@ -30,6 +33,9 @@ import {
   type InjectorControlPlane,
   type RunningInjector,
 } from './support.js';
+
+const corpusPodFor = (appId: string): Record<string, unknown> =>
+  corpusPod({ 'dapr.io/enabled': 'true', 'dapr.io/app-id': appId });
 
 interface Outcome {
   readonly status: number;
@@ -210,5 +216,77 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     const denied = [...results.values()].filter((r) => r.go.allowed === false).length;
     expect(injected).toBeGreaterThanOrEqual(120);
     expect(denied).toBeGreaterThanOrEqual(4);
+  });
+
+  it.each<[string, () => [string, string?], number, string]>([
+    ['malformed JSON', () => ['{"apiVersion":'], 400, 'the body is not valid JSON'],
+    [
+      'a ConversionReview',
+      () => [
+        JSON.stringify({ apiVersion: 'apiextensions.k8s.io/v1', kind: 'ConversionReview', request: {} }),
+      ],
+      400,
+      'expected kind AdmissionReview',
+    ],
+    ['text/plain', () => ['{}', 'text/plain'], 415, 'invalid Content-Type'],
+    ['an 8 MiB body', () => [`{"x":"${'a'.repeat(8 * 1024 * 1024)}"}`], 413, 'request body too large'],
+  ])(
+    'bad input over HTTPS (%s): a status with a reason, and the process stays healthy',
+    async (_n, make, status, reason) => {
+      const [body, contentType] = make();
+      const answer = await ourClient.post(body, contentType);
+      expect(answer.status).toBe(status);
+      expect(answer.body).toContain(reason);
+      expect(await healthz(ours!.healthzPort)).toBe(200);
+      expect(ours!.proc.running).toBe(true);
+    },
+  );
+
+  it('follows a trust-anchor rotation: caBundle and DAPR_TRUST_ANCHORS both carry the new bundle', async () => {
+    // A second root next to the current one, as during a root rotation (the chart's ConfigMap
+    // changes; here the mounted file does).
+    const extra = execFileSync('openssl', [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:P-256',
+      '-nodes',
+      '-subj',
+      '/O=rotated-root',
+      '-days',
+      '1',
+      '-keyout',
+      '/dev/null',
+    ]).toString();
+    const rotated = `${readFileSync(plane.anchorsFile, 'utf8')}${extra}`;
+    writeFileSync(plane.anchorsFile, rotated);
+    const admission = cluster.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
+    await waitFor(
+      async () => {
+        const mwc = await admission.readMutatingWebhookConfiguration({ name: 'dapr-sidecar-injector' });
+        const bundle = mwc.webhooks?.[0]?.clientConfig.caBundle;
+        return bundle !== undefined && Buffer.from(bundle, 'base64').toString() === rotated;
+      },
+      { what: 'the caBundle to carry the rotated anchors', timeoutMs: 30_000 },
+    );
+    const c = { name: 'rotation', pod: corpusPodFor('rotation') };
+    const anchorsIn = async (client: AdmissionClient): Promise<string | undefined> => {
+      const o = outcomeOf(c, await client.post(podReview('uid-rotation', c.pod)));
+      const daprd = (
+        o.pod as { spec: { containers: { name: string; env: { name: string; value?: string }[] }[] } }
+      ).spec.containers.find((x) => x.name === 'daprd');
+      return daprd?.env.find((e) => e.name === 'DAPR_TRUST_ANCHORS')?.value;
+    };
+    await waitFor(async () => (await anchorsIn(ourClient)) === rotated, {
+      what: 'our injector to inject the rotated anchors',
+      timeoutMs: 30_000,
+    });
+    await waitFor(async () => (await anchorsIn(goClient)) === rotated, {
+      what: 'the Go injector to inject the rotated anchors',
+      timeoutMs: 30_000,
+    });
+    expect(await healthz(ours!.healthzPort)).toBe(200);
   });
 });
