@@ -97,6 +97,13 @@ function rssMiB(pid: number): number {
   }
 }
 
+/** CPU time (user + system) the process has used, in milliseconds, from /proc/<pid>/stat. */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
+
 /** The injector process's pid: the unshare wrapper execs it, so the wrapper's pid is the injector's. */
 function injectorPid(injector: RunningInjector): number {
   return injector.proc.pid;
@@ -145,13 +152,26 @@ async function openLoop(client: AdmissionClient, rate: number, seconds: number):
   return latencies;
 }
 
+interface Sample {
+  readonly latencies: number[];
+  /** Server CPU time spent during the load. */
+  readonly cpuMs: number;
+}
+
+async function sampled(pid: number, load: () => Promise<number[]>): Promise<Sample> {
+  const before = cpuMs(pid);
+  const latencies = await load();
+  return { latencies, cpuMs: cpuMs(pid) - before };
+}
+
 function row(
   name: string,
   load: string,
-  latencies: number[],
+  sample: Sample,
   seconds: number,
   rss: number,
 ): Record<string, string | number> {
+  const { latencies } = sample;
   const sorted = [...latencies].sort((a, b) => a - b);
   return {
     injector: name,
@@ -161,6 +181,7 @@ function row(
     'p50 ms': Number(percentile(sorted, 50).toFixed(2)),
     'p99 ms': Number(percentile(sorted, 99).toFixed(2)),
     'max ms': Number((sorted.at(-1) ?? NaN).toFixed(2)),
+    'server CPU µs/req': Math.round((sample.cpuMs * 1000) / Math.max(1, sorted.length)),
     'RSS MiB': rss,
   };
 }
@@ -186,12 +207,11 @@ async function main(): Promise<void> {
       const client = new AdmissionClient(injector.port, anchors, s.concurrency);
       try {
         await closedLoop(client, s.concurrency, 2); // warm-up: JIT, TLS sessions, keep-alive sockets
-        const closed = await closedLoop(client, s.concurrency, s.seconds);
-        rows.push(
-          row(name, `closed, ${s.concurrency} conns`, closed, s.seconds, rssMiB(injectorPid(injector))),
-        );
-        const open = await openLoop(client, s.rate, s.seconds);
-        rows.push(row(name, `open, ${s.rate} req/s`, open, s.seconds, rssMiB(injectorPid(injector))));
+        const pid = injectorPid(injector);
+        const closed = await sampled(pid, () => closedLoop(client, s.concurrency, s.seconds));
+        rows.push(row(name, `closed, ${s.concurrency} conns`, closed, s.seconds, rssMiB(pid)));
+        const open = await sampled(pid, () => openLoop(client, s.rate, s.seconds));
+        rows.push(row(name, `open, ${s.rate} req/s`, open, s.seconds, rssMiB(pid)));
       } finally {
         client.close();
       }
