@@ -23,7 +23,8 @@ import { runId } from '../../harness/process.js';
 import { healthz, metricValue, scrape } from '../sentry/support.js';
 import { waitFor } from '../../harness/wait.js';
 import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
-import { corpusPod, differentialCorpus, type CorpusCase } from './corpus.js';
+import { corpusPod, differentialCorpus, environmentCorpus, type CorpusCase } from './corpus.js';
+import { kubectl } from '../../harness/tools.js';
 import {
   AdmissionClient,
   CONTROL_PLANE_NS,
@@ -31,6 +32,7 @@ import {
   startInjector,
   startInjectorControlPlane,
   type InjectorControlPlane,
+  type InjectorVariant,
   type RunningInjector,
 } from './support.js';
 
@@ -100,6 +102,32 @@ const KNOWN_DIFFERENCES: Readonly<Record<string, (ours: Outcome, go: Outcome) =>
     expect(withoutVolumes(ours)).toEqual(withoutVolumes(go));
   },
 };
+
+/** Sends one review to both injectors and asserts the outcomes match (see the header). */
+async function compareCase(
+  c: CorpusCase,
+  ourClient: AdmissionClient,
+  goClient: AdmissionClient,
+): Promise<{ ours: Outcome; go: Outcome }> {
+  const uid = `uid-${c.name}`;
+  const review = podReview(uid, c.pod, { namespace: c.namespace, user: c.user, kind: c.kind });
+  const [o, g] = await Promise.all([ourClient.post(review), goClient.post(review)]);
+  const ours = outcomeOf(c, o);
+  const go = outcomeOf(c, g);
+  expect(ours.status).toBe(200);
+  expect(go.status).toBe(200);
+  expect(ours.uid).toBe(uid);
+  expect(ours.allowed).toBe(go.allowed);
+  if (go.allowed === false) {
+    expect(go.message).toBeTruthy();
+    expect(ours.message).toBeTruthy();
+  } else {
+    const known = KNOWN_DIFFERENCES[c.name];
+    if (known !== undefined) known(ours, go);
+    else expect(ours.pod).toEqual(go.pod);
+  }
+  return { ours, go };
+}
 
 describe('our injector and upstream Go injector v1.18.3 patch pods identically', () => {
   let cluster: TestCluster;
@@ -178,24 +206,7 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
   });
 
   it.each(differentialCorpus().map((c) => [c.name, c] as const))('%s', async (name, c) => {
-    const uid = `uid-${name}`;
-    const review = podReview(uid, c.pod, { namespace: c.namespace, user: c.user, kind: c.kind });
-    const [o, g] = await Promise.all([ourClient.post(review), goClient.post(review)]);
-    const ourOutcome = outcomeOf(c, o);
-    const goOutcome = outcomeOf(c, g);
-    results.set(name, { ours: ourOutcome, go: goOutcome });
-    expect(ourOutcome.status).toBe(200);
-    expect(goOutcome.status).toBe(200);
-    expect(ourOutcome.uid).toBe(uid);
-    expect(ourOutcome.allowed).toBe(goOutcome.allowed);
-    if (goOutcome.allowed === false) {
-      expect(goOutcome.message).toBeTruthy();
-      expect(ourOutcome.message).toBeTruthy();
-      return;
-    }
-    const known = KNOWN_DIFFERENCES[name];
-    if (known !== undefined) known(ourOutcome, goOutcome);
-    else expect(ourOutcome.pod).toEqual(goOutcome.pod);
+    results.set(name, await compareCase(c, ourClient, goClient));
   });
 
   it('both counted the same injections', async () => {
@@ -289,4 +300,111 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     });
     expect(await healthz(ours!.healthzPort)).toBe(200);
   });
+
+  /** Injector environments other than the chart's defaults (spec §3.9, §3.10), one pair each. */
+  const variants: readonly [string, InjectorVariant, boolean][] = [
+    [
+      'actors and reminders on the scheduler, scheduler off, downward API, run-as ids, drop ALL, mTLS off',
+      {
+        env: {
+          ACTORS_SERVICE_NAME: 'scheduler',
+          ACTORS_SERVICE_ADDRESS: 'dapr-scheduler-server:50006',
+          REMINDERS_SERVICE_NAME: 'scheduler',
+          REMINDERS_SERVICE_ADDRESS: 'dapr-scheduler-server:50006',
+          ENABLE_K8S_DOWNWARD_APIS: 'true',
+          SIDECAR_RUN_AS_USER: '1000',
+          SIDECAR_RUN_AS_GROUP: '3000',
+          SIDECAR_DROP_ALL_CAPABILITIES: 'true',
+        },
+        args: ['--scheduler-enabled=false'],
+      },
+      false,
+    ],
+    [
+      'native sidecars, reminders "default", actors off, another cluster domain, writable root, odd pull policy',
+      {
+        env: {
+          NATIVE_SIDECAR_ENABLED: 'true',
+          REMINDERS_SERVICE_NAME: 'default',
+          ACTORS_ENABLED: 'false',
+          KUBE_CLUSTER_DOMAIN: 'example.internal',
+          SIDECAR_RUN_AS_NON_ROOT: 'false',
+          SIDECAR_READ_ONLY_ROOT_FILESYSTEM: 'false',
+          SIDECAR_IMAGE_PULL_POLICY: 'Sometimes',
+          IGNORE_ENTRYPOINT_TOLERATIONS: 'not json',
+        },
+      },
+      true,
+    ],
+  ];
+
+  describe.each(variants.map((v, i) => [v[0], i] as const))('injector environment: %s', (_title, index) => {
+    const [, variant, mtls] = variants[index]!;
+    let ours2: RunningInjector | undefined;
+    let go2: RunningInjector | undefined;
+    let ourClient2: AdmissionClient;
+    let goClient2: AdmissionClient;
+
+    beforeAll(async () => {
+      const name = `v${index}`;
+      [go2, ours2] = await Promise.all([
+        startInjector('go', cluster, plane, dir, { ...variant, name: `go-${name}` }),
+        startInjector('ours', cluster, plane, dir, { ...variant, name: `ours-${name}` }),
+      ]);
+      const anchors = readFileSync(plane.anchorsFile);
+      ourClient2 = new AdmissionClient(ours2.port, anchors);
+      goClient2 = new AdmissionClient(go2.port, anchors);
+      await setMtls(mtls);
+      // Go reads daprsystem on every request; ours follows it through a watch.
+      const probe = { name: 'mtls-probe', pod: corpusPodFor('mtls-probe') };
+      await waitFor(
+        async () => {
+          const o = outcomeOf(probe, await ourClient2.post(podReview('mtls', probe.pod)));
+          const spec = (
+            o.pod as {
+              spec: {
+                containers?: { name: string; args?: string[] }[];
+                initContainers?: { name: string; args?: string[] }[];
+              };
+            }
+          ).spec;
+          const daprd = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].find(
+            (x) => x.name === 'daprd',
+          );
+          return (daprd?.args ?? []).includes('--enable-mtls') === mtls;
+        },
+        { what: `our injector to see mTLS ${mtls ? 'on' : 'off'}`, timeoutMs: 30_000 },
+      );
+    }, 120_000);
+
+    afterAll(async () => {
+      ourClient2?.close();
+      goClient2?.close();
+      await ours2?.proc.stop();
+      await go2?.proc.stop();
+      await setMtls(true);
+    }, 60_000);
+
+    it.each(environmentCorpus().map((c) => [c.name, c] as const))('%s', async (_name, c) => {
+      await compareCase(c, ourClient2, goClient2);
+    });
+  });
+
+  async function setMtls(enabled: boolean): Promise<void> {
+    const r = await kubectl(
+      [
+        'patch',
+        'configurations.dapr.io',
+        'daprsystem',
+        '-n',
+        CONTROL_PLANE_NS,
+        '--type',
+        'merge',
+        '-p',
+        JSON.stringify({ spec: { mtls: { enabled } } }),
+      ],
+      { kubeconfig: cluster.kubeconfigPath },
+    );
+    if (r.code !== 0) throw new Error(`kubectl patch daprsystem failed: ${r.stderr}`);
+  }
 });

@@ -146,32 +146,42 @@ export interface RunningInjector {
  * /var/run/secrets/dapr.io/sentrytoken/token: both injectors give daprd the token volume only
  * when that file exists (as in a pod), and the host's /run is left untouched.
  */
-// eslint-disable-next-line max-params -- the four things every start needs, plus optional env
+export interface InjectorVariant {
+  /** Distinguishes log files when several injectors of a kind run (default: the kind). */
+  readonly name?: string;
+  /** Injector env on top of the chart's defaults. */
+  readonly env?: Readonly<Record<string, string>>;
+  readonly args?: readonly string[];
+}
+
+// eslint-disable-next-line max-params -- the four things every start needs, plus the variant
 export async function startInjector(
   kind: InjectorKind,
   cluster: TestCluster,
   plane: InjectorControlPlane,
   dir: string,
-  extraEnv: Readonly<Record<string, string>> = {},
+  variant: InjectorVariant = {},
 ): Promise<RunningInjector> {
+  const name = variant.name ?? kind;
   const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
   const flags = [
     ...['--port', String(port), '--healthz-port', String(healthzPort), '--metrics-port', String(metricsPort)],
     // Go's injector exports --kubeconfig (default ~/.kube/config) as KUBECONFIG itself.
     ...['--kubeconfig', cluster.kubeconfigPath],
+    ...(variant.args ?? []),
   ];
   const command =
     kind === 'go'
       ? [join(daprBinDir(), 'injector'), ...flags]
       : [process.execPath, binaryPath('sidecar-injector'), ...flags];
-  const tokenDir = join(dir, `${kind}-token`);
+  const tokenDir = join(dir, `${name}-token`);
   mkdirSync(tokenDir, { recursive: true });
   writeFileSync(join(tokenDir, 'token'), readFileSync(plane.tokenFile));
   const script =
     'mount -t tmpfs tmpfs /run && mkdir -p /run/secrets/dapr.io/sentrytoken && ' +
     `cp "${join(tokenDir, 'token')}" /run/secrets/dapr.io/sentrytoken/token && exec "$@"`;
   const proc = await ManagedProcess.start({
-    name: `${kind}-injector`,
+    name: `${name}-injector`,
     command: 'unshare',
     args: ['--mount', '--propagation', 'private', 'sh', '-c', script, 'sh', ...command],
     env: {
@@ -181,12 +191,12 @@ export async function startInjector(
       DAPR_TRUST_ANCHORS_FILE: plane.anchorsFile,
       DAPR_SENTRY_ADDRESS: plane.sentry.address,
       ...SKIP_UID_CHECK,
-      ...extraEnv,
+      ...variant.env,
     },
-    logFile: join(dir, `${kind}-injector.log`),
+    logFile: join(dir, `${name}-injector.log`),
   });
   try {
-    await waitHealthy(proc, healthzPort, `the ${kind} injector to become healthy`, 60_000);
+    await waitHealthy(proc, healthzPort, `the ${name} injector to become healthy`, 60_000);
   } catch (err) {
     await proc.stop();
     throw err;
