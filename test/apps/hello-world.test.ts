@@ -73,9 +73,12 @@ beforeAll(async () => {
     env,
   });
   procs.push(nodeapp);
-  await nodeapp.waitUntilReady(async () => readFileSync(nodeapp.logFile, 'utf8').includes('listening'), {
-    what: 'nodeapp listening',
-  });
+  await nodeapp.waitUntilReady(
+    () => Promise.resolve(readFileSync(nodeapp.logFile, 'utf8').includes('listening')),
+    {
+      what: 'nodeapp listening',
+    },
+  );
   procs.push(
     await ManagedProcess.start({
       name: 'pythonapp',

@@ -34,7 +34,7 @@ app.post('/neworder', async (req, res) => {
     res.status(400).send({ message: 'expected {"data": {"orderId": ...}}' });
     return;
   }
-  console.log(`Got a new order! Order ID: ${String(orderId)}`);
+  console.log(`Got a new order! Order ID: ${orderId as string | number}`);
   try {
     const r = await fetch(stateUrl, {
       method: 'POST',
