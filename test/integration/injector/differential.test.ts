@@ -407,4 +407,10 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     );
     if (r.code !== 0) throw new Error(`kubectl patch daprsystem failed: ${r.stderr}`);
   }
+
+  it('our injector stops cleanly on SIGTERM (exit 0) after all of this', async () => {
+    const code = await ours!.proc.stop();
+    expect(code).toBe(0);
+    expect(ours!.proc.logTail(20)).toContain('Shutdown complete');
+  });
 });
