@@ -10,6 +10,7 @@ import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
 import type { Runner } from '../kit/runner.js';
 import { clusterDomainFromResolvConf, injectorConfig } from './annotations/injector-config.js';
+import { loadAllowedUids } from './cache/allowed-uids.js';
 import { ComponentContainers } from './cache/component-containers.js';
 import { MtlsSetting } from './cache/mtls-setting.js';
 import { injectorMetrics } from './metrics.js';
@@ -77,6 +78,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     return 1;
   }
 
+  // Listed once at start-up, as upstream (defence in depth next to the name match).
+  const uids = await loadAllowedUids(api, options.env.allowedServiceAccounts, log);
+
   const registry = new MetricsRegistry();
   const metrics = injectorMetrics(registry);
   const security = injectorSecurity(
@@ -105,7 +109,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       log,
       mutate: mutator({
         injector: settings.config,
-        policy: { callers: callers.callers },
+        policy: { callers: callers.callers, uids },
         trustAnchors: () => trustAnchors,
         mtlsEnabled: () => mtls.enabled,
         componentContainers: (namespace, appId) => components.forApp(namespace, appId),

@@ -53,3 +53,22 @@ describe('daprsystem mTLS setting', () => {
     expect(mtlsEnabledIn(raw)?.enabled).toBe(enabled);
   });
 });
+
+describe('allowed service-account UIDs (§1.4)', () => {
+  it('looks up the exact namespace:name entries, built-ins included, and skips the missing ones', async () => {
+    const { allowedUids, uidLookupEntries } = await import('./allowed-uids.js');
+    const entries = uidLookupEntries('team:deployer,bad');
+    expect(entries.slice(0, 3)).toEqual(['team:deployer', 'bad', 'kube-system:replicaset-controller']);
+    const uids = allowedUids(
+      {
+        items: [
+          { metadata: { namespace: 'team', name: 'deployer', uid: 'u1' } },
+          { metadata: { namespace: 'kube-system', name: 'replicaset-controller', uid: 'u2' } },
+          { metadata: { namespace: 'kube-system', name: 'other', uid: 'u3' } },
+        ],
+      },
+      entries,
+    );
+    expect([...uids].sort()).toEqual(['u1', 'u2']);
+  });
+});

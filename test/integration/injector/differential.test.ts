@@ -22,7 +22,7 @@ import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
 import { healthz, metricValue, scrape } from '../sentry/support.js';
 import { waitFor } from '../../harness/wait.js';
-import { AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { corpusPod, differentialCorpus, environmentCorpus, type CorpusCase } from './corpus.js';
 import { kubectl } from '../../harness/tools.js';
 import {
@@ -33,6 +33,7 @@ import {
   startInjectorControlPlane,
   type InjectorControlPlane,
   type InjectorVariant,
+  type ReviewUser,
   type RunningInjector,
 } from './support.js';
 
@@ -209,13 +210,28 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     results.set(name, await compareCase(c, ourClient, goClient));
   });
 
+  it('a caller matched only by a service-account UID listed at start-up is injected by both', async () => {
+    const sa = await cluster.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .readNamespacedServiceAccount({ namespace: 'kube-system', name: 'replicaset-controller' });
+    const c: CorpusCase = {
+      name: 'caller/uid-only',
+      pod: corpusPodFor('by-uid'),
+      user: { username: 'someone-renamed', uid: sa.metadata!.uid!, groups: [] } as ReviewUser,
+    };
+    const { ours: o, go: g } = await compareCase(c, ourClient, goClient);
+    expect(JSON.stringify(o.pod)).toContain('"name":"daprd"');
+    expect(g.allowed).toBe(true);
+    results.set(c.name, { ours: o, go: g });
+  });
+
   it('both counted the same injections', async () => {
     const series = 'dapr_injector_sidecar_injection_requests_total';
     const ourCount = metricValue(await scrape(ours!.metricsPort), series);
     const goCount = metricValue(await scrape(go!.metricsPort), series);
-    expect(ourCount).toBeGreaterThanOrEqual(corpus.length);
+    expect(ourCount).toBeGreaterThanOrEqual(corpus.length + 1);
     expect(ourCount).toBe(goCount);
-    expect(results.size).toBe(corpus.length);
+    expect(results.size).toBe(corpus.length + 1);
     // The comparison was about real patches: most cases injected daprd, some were denied.
     const hasDaprd = (o: Outcome): boolean => {
       const spec = (

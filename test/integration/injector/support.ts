@@ -254,6 +254,7 @@ export class AdmissionClient {
 
 export interface ReviewUser {
   readonly username?: string;
+  readonly uid?: string;
   readonly groups?: readonly string[];
 }
 
