@@ -217,7 +217,7 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     const c: CorpusCase = {
       name: 'caller/uid-only',
       pod: corpusPodFor('by-uid'),
-      user: { username: 'someone-renamed', uid: sa.metadata!.uid!, groups: [] } as ReviewUser,
+      user: { username: 'someone-renamed', uid: sa.metadata!.uid!, groups: [] },
     };
     const { ours: o, go: g } = await compareCase(c, ourClient, goClient);
     expect(JSON.stringify(o.pod)).toContain('"name":"daprd"');
