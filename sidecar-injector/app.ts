@@ -106,7 +106,8 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     health: targets.addTarget('injector-service'),
     handler: webhookHandler({
       metrics,
-      log,
+      // Upstream's webhook service logs under this scope (observability.md §5).
+      log: logger('dapr.injector.service'),
       mutate: mutator({
         injector: settings.config,
         policy: { callers: callers.callers, uids },
