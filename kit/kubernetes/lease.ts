@@ -100,8 +100,16 @@ export class LeaderElector {
     this.#random = options.random ?? Math.random;
   }
 
+  /**
+   * Leading, and still within the renew deadline. The deadline is checked here too, not only by
+   * the fence timer, so a late timer (a blocked event loop) cannot stretch a term.
+   */
   get isLeader(): boolean {
-    return this.#term !== undefined && !this.#term.signal.aborted;
+    return (
+      this.#term !== undefined &&
+      !this.#term.signal.aborted &&
+      this.#now() < this.#lastRenewSentAt + this.#renewMs
+    );
   }
 
   /** The holder last observed (this identity while leading); undefined if none yet. */
