@@ -67,11 +67,16 @@ export interface Candidate {
   readonly leaseDurationMs: number;
 }
 
+/** Monotonic time at which the lease, as last seen by this candidate, runs out. */
+export function expiresAt(spec: LeaseSpec | undefined, candidate: Candidate): number {
+  const durationMs = (spec?.leaseDurationSeconds ?? candidate.leaseDurationMs / 1000) * 1000;
+  return candidate.observed.at + durationMs;
+}
+
 export function heldByAnother(spec: LeaseSpec | undefined, candidate: Candidate): boolean {
   const holder = spec?.holderIdentity ?? '';
   if (holder === '' || holder === candidate.identity) return false;
-  const durationMs = (spec?.leaseDurationSeconds ?? candidate.leaseDurationMs / 1000) * 1000;
-  return candidate.now < candidate.observed.at + durationMs;
+  return candidate.now < expiresAt(spec, candidate);
 }
 
 /** The spec this identity writes to take or keep the lease. */

@@ -314,6 +314,33 @@ describe('LeaderElector', () => {
     expect(lease(api).spec?.leaseTransitions).toBe(2);
   });
 
+  it('a candidate wakes when the lease it saw held runs out, not a whole retry period later', async () => {
+    // Another holder's lease (1 s), never renewed: a dead leader.
+    const api = new FakeKubeApi().withObject(PATH, {
+      metadata: { name: NAME, namespace: NS },
+      spec: { holderIdentity: 'dead', leaseDurationSeconds: 1, renewTime: '2026-01-01T00:00:00.000000Z' },
+    });
+    let clock = 0;
+    const delays: number[] = [];
+    const a = elector(api, 'a', {
+      leaseDurationMs: 10_000,
+      renewDeadlineMs: 5_000,
+      retryPeriodMs: 3_000,
+      now: () => clock,
+      random: () => 0,
+      delay: (ms) => {
+        delays.push(ms);
+        clock += ms;
+        return new Promise((r) => setTimeout(r, 1));
+      },
+    });
+    a.start();
+    await until(() => a.isLeader);
+    // Seen at 0, it runs out at 1000: the first wait is 1000 ms, not the 3000 ms retry period.
+    expect(delays[0]).toBe(1_000);
+    expect(lease(api).spec).toMatchObject({ holderIdentity: 'a', leaseTransitions: 1 });
+  });
+
   it('refuses timings under which two replicas could lead at once', () => {
     const base = {
       api: new FakeKubeApi(),

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.js';
 import { isConflict, isNotFound, type KubeApi } from './client.js';
 import {
   claimedSpec,
+  expiresAt,
   heldByAnother,
   leasePath,
   leasesPath,
@@ -87,6 +88,8 @@ export class LeaderElector {
   /** Aborts when the current term ends; undefined while not leading. */
   #term: AbortController | undefined;
   #lastRenewSentAt = 0;
+  /** When the lease another holds runs out, as of our last read. */
+  #heldUntil: number | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.#o = options;
@@ -149,9 +152,21 @@ export class LeaderElector {
     while (!stop.aborted) {
       const attempt = await this.#tryAcquireOrRenew();
       if (attempt === 'acquired' && !stop.aborted) return true;
-      await this.#delay(this.#retryMs * (1 + this.#random() * ACQUIRE_JITTER), stop);
+      await this.#delay(this.#nextAttemptInMs(attempt), stop);
     }
     return false;
+  }
+
+  /**
+   * client-go's jittered retry period; but a candidate that saw a lease held by another wakes no
+   * later than when that lease runs out, so a dead leader is replaced at expiry, not up to a
+   * retry period after it. The small jitter spreads the candidates' simultaneous attempts.
+   */
+  #nextAttemptInMs(attempt: Attempt): number {
+    const retry = this.#retryMs * (1 + this.#random() * ACQUIRE_JITTER);
+    if (attempt !== 'held' || this.#heldUntil === undefined) return retry;
+    const untilExpiry = this.#heldUntil - this.#now() + this.#random() * this.#retryMs * 0.1;
+    return Math.max(0, Math.min(retry, untilExpiry));
   }
 
   /** Holds the lease until renewals stop succeeding in time, or stop(); then ends the term. */
@@ -223,14 +238,14 @@ export class LeaderElector {
         await this.#create();
       } else {
         this.#observe(current);
-        if (
-          heldByAnother(current.spec, {
-            identity: this.#o.identity,
-            observed: this.#observed!,
-            now: this.#now(),
-            leaseDurationMs: this.#leaseMs,
-          })
-        ) {
+        const candidate = {
+          identity: this.#o.identity,
+          observed: this.#observed!,
+          now: this.#now(),
+          leaseDurationMs: this.#leaseMs,
+        };
+        if (heldByAnother(current.spec, candidate)) {
+          this.#heldUntil = expiresAt(current.spec, candidate);
           return 'held';
         }
         await this.#update(current);
