@@ -69,9 +69,12 @@ function expectedTable(namespace: string): Record<string, string[]> {
   return table;
 }
 
+/** Actor type → sorted hosts, types sorted too: the order of a table's map carries no meaning. */
 function tableHosts(tables: PlacementOrder['tables']): Record<string, string[]> {
   return Object.fromEntries(
-    [...(tables?.entries ?? [])].map(([type, t]) => [type, [...t.loadMap.keys()].sort()]),
+    [...(tables?.entries ?? [])]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([type, t]) => [type, [...t.loadMap.keys()].sort()]),
   );
 }
 
@@ -276,9 +279,37 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     return true;
   }
 
+  /** Where each client stands, for failure messages. */
+  function clientStates(): string {
+    return clients
+      .map((c) => {
+        const d = c.current;
+        const last = c.attempts.slice(-3).map((a) => `${a.address}:${a.code ?? '-'}/${a.orders}`);
+        const table = c.unlockedTable;
+        return (
+          `${c.opts.id}: on ${d?.opts.address} ops ${JSON.stringify(d?.ops.slice(-6))} ` +
+          `table v${table?.version} ${JSON.stringify(tableHosts(table))} error ${d?.error?.details} ` +
+          `attempts ${c.attempts.length} ${last.join(' ')}`
+        );
+      })
+      .join('\n');
+  }
+
   async function waitConverged(leader: Replica, what: string): Promise<number> {
-    await waitFor(() => converged(leader), { what, timeoutMs: 60_000, intervalMs: 10 });
+    try {
+      await waitFor(() => converged(leader), { what, timeoutMs: 30_000, intervalMs: 10 });
+    } catch (err) {
+      throw new Error(`${(err as Error).message}; leader ${address(leader)}\n${clientStates()}`, {
+        cause: err,
+      });
+    }
     return performance.now();
+  }
+
+  function readLease(): ReturnType<CoordinationV1Api['readNamespacedLease']> {
+    return cluster.kubeConfig
+      .makeApiClient(CoordinationV1Api)
+      .readNamespacedLease({ namespace: NS, name: LEASE });
   }
 
   beforeAll(async () => {
@@ -328,9 +359,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
   it('one replica leads; the others are healthy and refuse streams with FailedPrecondition', async () => {
     const leader = await theLeader();
     await waitConverged(leader, 'every client unlocked on the leader');
-    const lease = await cluster.kubeConfig
-      .makeApiClient(CoordinationV1Api)
-      .readNamespacedLease({ namespace: NS, name: LEASE });
+    const lease = await readLease();
     expect(lease.spec?.holderIdentity).toMatch(new RegExp(`^${replicaName(leader.index)}_[0-9a-f]{8}$`));
 
     const svid = await daprdSvid('probe', 'default');
@@ -366,6 +395,56 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       '10.0.0.3:50002',
     ]);
     expect(state.tables.other?.hosts.map((h) => h.name)).toEqual(['10.0.1.1:50002']);
+  }, 120_000);
+
+  it('a flood of reconnects to every replica moves neither the leader nor any other namespace', async () => {
+    const leader = await theLeader();
+    await waitConverged(leader, 'every client unlocked on the leader');
+    const before = clients.map((c) => c.unlockedTable?.version);
+    const transitionsBefore = (await readLease()).spec?.leaseTransitions;
+    const svid = await daprdSvid('flood', 'flood');
+    const liar = await daprdSvid('liar', 'flood');
+    let streams = 0;
+    const until = performance.now() + 3_000;
+    // 12 loops, each opening a stream to the next replica and dropping it at a random point; a
+    // third of them claim app-a's identity in its namespace with their own certificate.
+    const loops = Array.from({ length: 12 }, async (_, k) => {
+      for (let n = 0; performance.now() < until; n++) {
+        const r = replicas[(k + n) % REPLICAS]!;
+        const lying = k % 3 === 0;
+        const d = new TestDaprd({
+          address: address(r),
+          name: `10.0.3.${k}:50002`,
+          id: lying ? 'app-a' : 'flood',
+          namespace: lying ? 'default' : 'flood',
+          entities: ['A'],
+          credentials: lying
+            ? clientCredentials(liar.keyPem, liar.chainPem)
+            : clientCredentials(svid.keyPem, svid.chainPem),
+        });
+        streams++;
+        await new Promise((res) => setTimeout(res, Math.random() * 50));
+        d.close();
+      }
+    });
+    await Promise.all(loops);
+    process.stdout.write(`reconnect flood: ${streams} streams in 3 s against the three replicas\n`);
+    expect(streams).toBeGreaterThan(50);
+
+    // Same leader, no lease transition, every client still on its table of before.
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(await leaders()).toEqual([leader]);
+    expect((await readLease()).spec?.leaseTransitions).toBe(transitionsBefore);
+    expect(converged(leader)).toBe(true);
+    expect(clients.map((c) => c.unlockedTable?.version)).toEqual(before);
+    // The flood namespace empties once its streams are gone.
+    await waitFor(
+      async () => {
+        const body = (await httpRequest(`http://127.0.0.1:${leader.ports.healthzPort}/placement/state`)).body;
+        return !body.includes('"flood"') || undefined;
+      },
+      { what: 'the flood namespace to empty', timeoutMs: 15_000 },
+    );
   }, 120_000);
 
   it('SIGKILL of the leader: another replica leads within the lease, every client converges on it', async () => {
