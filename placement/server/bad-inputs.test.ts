@@ -85,7 +85,7 @@ describe('bad inputs over plaintext', () => {
     ]);
     expect(tables(server)).toEqual({});
     expect(server.dissemination.openStreams).toBe(0);
-  });
+  }, 20_000);
 
   it('out-of-order, stale and future acks neither stall nor corrupt a round; a foreign-namespace ack ends only its stream', async () => {
     const { address, server } = await start({ disseminateTimeoutMs: 2_000 });
@@ -118,7 +118,7 @@ describe('bad inputs over plaintext', () => {
       default: [['10.0.0.2:50002'], 3],
       other: [['10.0.1.1:50002'], 1],
     });
-  });
+  }, 20_000);
 
   it('a flood of reconnects in one namespace settles to one consistent table and leaves the others alone', async () => {
     let floodPeak = 0;
@@ -244,5 +244,5 @@ describe('bad inputs over mTLS', () => {
     expect(victim.error).toBeUndefined();
     await victim.until(() => server.dissemination.openStreams === 1);
     expect(tables(server)).toEqual({ prod: [['10.0.1.1:50002'], 1] });
-  });
+  }, 20_000);
 });
