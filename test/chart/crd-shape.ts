@@ -43,19 +43,23 @@ export function readCrd(path: string): CrdDocument {
   return docs[0]!.toJS({ maxAliasCount: -1 }) as CrdDocument;
 }
 
+/** The facts of one node that decide what it accepts, each as `name=value`. */
+const factsOf: Array<(s: Schema) => string | undefined> = [
+  (s) => s.type && `type=${s.type}`,
+  (s) => s.format && `format=${s.format}`,
+  (s) => s.enum && `enum=${JSON.stringify([...s.enum].sort())}`,
+  (s) => (s.default === undefined ? undefined : `default=${JSON.stringify(s.default)}`),
+  (s) => (s.required?.length ? `required=${[...s.required].sort().join(',')}` : undefined),
+  (s) => (s.minLength === undefined ? undefined : `minLength=${s.minLength}`),
+  (s) => (s.minItems === undefined ? undefined : `minItems=${s.minItems}`),
+  (s) => (s['x-kubernetes-preserve-unknown-fields'] ? 'preserve-unknown' : undefined),
+  (s) => s['x-kubernetes-list-type'] && `list-type=${s['x-kubernetes-list-type']}`,
+  (s) => s['x-kubernetes-validations']?.map((v) => `cel=${v.rule.replace(/\s+/g, '')}`).join(' '),
+];
+
 /** One row per schema node: `<path> <facts>`; sorted so that key order does not matter. */
 export function schemaRows(schema: Schema, path = ''): string[] {
-  const facts: string[] = [];
-  if (schema.type) facts.push(`type=${schema.type}`);
-  if (schema.format) facts.push(`format=${schema.format}`);
-  if (schema.enum) facts.push(`enum=${JSON.stringify([...schema.enum].sort())}`);
-  if (schema.default !== undefined) facts.push(`default=${JSON.stringify(schema.default)}`);
-  if (schema.required?.length) facts.push(`required=${[...schema.required].sort().join(',')}`);
-  if (schema.minLength !== undefined) facts.push(`minLength=${schema.minLength}`);
-  if (schema.minItems !== undefined) facts.push(`minItems=${schema.minItems}`);
-  if (schema['x-kubernetes-preserve-unknown-fields']) facts.push('preserve-unknown');
-  if (schema['x-kubernetes-list-type']) facts.push(`list-type=${schema['x-kubernetes-list-type']}`);
-  for (const v of schema['x-kubernetes-validations'] ?? []) facts.push(`cel=${v.rule.replace(/\s+/g, '')}`);
+  const facts = factsOf.map((f) => f(schema)).filter((f): f is string => !!f);
   const rows = [`${path || '.'} ${facts.join(' ')}`];
   for (const [key, child] of Object.entries(schema.properties ?? {}))
     rows.push(...schemaRows(child, `${path}.${key}`));
