@@ -583,3 +583,72 @@ describe('crds/ and the chart', () => {
     expect(list.stdout.match(/^kind: CustomResourceDefinition$/gm)).toHaveLength(7);
   });
 });
+
+describe('other switches', () => {
+  it('moves cluster-wide rules into Roles with global.rbac.namespaced', async () => {
+    const { objects, find } = await render(helm, { set: ['global.rbac.namespaced=true'] });
+    expect(ids(objects).filter((id) => id.startsWith('ClusterRole/'))).toEqual([
+      'ClusterRole/dapr-injector',
+      'ClusterRole/dapr-sentry',
+    ]);
+    const operator = find('Role', 'dapr-operator').rules as Array<{ resources: string[] }>;
+    expect(operator.some((r) => r.resources.includes('services'))).toBe(true);
+    expect((find('Role', 'dapr-scheduler').rules as Array<{ resources: string[] }>)[0]!.resources).toEqual([
+      'namespaces',
+    ]);
+  });
+
+  it('creates the system-critical ResourceQuota with a system priority class, and sets it on every pod', async () => {
+    const { objects, find } = await render(helm, {
+      set: ['global.priorityClassName=system-cluster-critical'],
+    });
+    expect(find('ResourceQuota', 'system-critical-quota').spec).toEqual({
+      scopeSelector: {
+        matchExpressions: [
+          { operator: 'In', scopeName: 'PriorityClass', values: ['system-cluster-critical'] },
+        ],
+      },
+    });
+    for (const { pod } of workloads(objects))
+      expect(pod.spec).toHaveProperty('priorityClassName', 'system-cluster-critical');
+  });
+
+  it.each([
+    ['a string', ['global.imagePullSecrets=regcred']],
+    ['a list of names', ['global.imagePullSecrets[0]=regcred']],
+    ['a list of {name}', ['global.imagePullSecrets[0].name=regcred']],
+  ])('accepts imagePullSecrets as %s', async (_what, set) => {
+    const { objects } = await render(helm, { set });
+    for (const { pod } of workloads(objects))
+      expect(pod.spec).toHaveProperty('imagePullSecrets', [{ name: 'regcred' }]);
+  });
+
+  it('puts extra containers after the main one and merges per-component scheduling over the global', async () => {
+    const { objects } = await render(helm, {
+      set: [
+        'global.extraContainers.operator[0].name=agent',
+        'global.extraContainers.operator[0].image=busybox',
+        'global.nodeSelector.pool=system',
+        'dapr_operator.nodeSelector.disk=ssd',
+        'dapr_operator.tolerations[0].key=dedicated',
+        'dapr_operator.tolerations[0].operator=Exists',
+      ],
+    });
+    const operator = workloads(objects).find((w) => w.obj.metadata.name === 'dapr-operator')!.pod
+      .spec as PodTemplate['spec'] & Record<string, unknown>;
+    expect(operator.containers.map((c) => c.name)).toEqual(['dapr-operator', 'agent']);
+    expect(operator.nodeSelector).toEqual({ pool: 'system', disk: 'ssd' });
+    expect(operator.tolerations).toEqual([{ key: 'dedicated', operator: 'Exists' }]);
+    const sentry = workloads(objects).find((w) => w.obj.metadata.name === 'dapr-sentry')!.pod.spec as Record<
+      string,
+      unknown
+    >;
+    expect(sentry.nodeSelector).toEqual({ pool: 'system' });
+  });
+
+  it('refuses an actors service other than placement or scheduler', async () => {
+    const r = await templateRaw(helm, { set: ['global.actors.serviceName=elsewhere'] });
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/actors\/serviceName/);
+  });
+});
