@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # One image for the four dapr-ts services. The chart runs it with command /sentry, /placement,
-# /operator or /injector, as Dapr's images are run with their binaries' names.
+# /operator or /injector, as Dapr's images are run with their binaries' names; /healthcheck is
+# the chart's `helm test` check.
 #
 #   docker build -t ghcr.io/dapr-ts/dapr-ts:1.18.3 .
 #   docker run --rm ghcr.io/dapr-ts/dapr-ts:1.18.3 /sentry --help
@@ -22,7 +23,7 @@ RUN npx tsc -p tsconfig.build.json
 # Entry points named like Dapr's binaries. Distroless has no shell: the kernel runs them
 # through their #! line, straight into node.
 RUN mkdir /entrypoints \
- && for pair in sentry:sentry placement:placement operator:operator injector:sidecar-injector; do \
+ && for pair in sentry:sentry placement:placement operator:operator injector:sidecar-injector healthcheck:kit/healthcheck; do \
       name="${pair%%:*}"; dir="${pair#*:}"; \
       printf '#!/nodejs/bin/node\nimport("/app/dist/%s/main.js");\n' "$dir" > "/entrypoints/$name"; \
       chmod 0755 "/entrypoints/$name"; \

@@ -1,9 +1,11 @@
 // The Dockerfile of the one dapr-ts image, checked for structure (there is no Docker on the
 // build machines, so the image itself is not built here): a build stage, a distroless non-root
-// runtime without a shell, and entry points /sentry, /placement, /operator and /injector that
-// really start the compiled services (run here through their #! line, as the kernel would).
+// runtime without a shell, and entry points /sentry, /placement, /operator, /injector and
+// /healthcheck that really start the compiled programs (run here through their #! line, as the kernel would).
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -69,21 +71,31 @@ describe('Dockerfile', () => {
       ['placement', 'placement'],
       ['operator', 'operator'],
       ['injector', 'sidecar-injector'],
+      ['healthcheck', 'kit/healthcheck'],
     ]);
     const format = /printf '([^']+)'/.exec(dockerfile)![1]!;
-    for (const [name, dir] of pairs) {
-      // The same text, pointed at this checkout's dist/ and this machine's node.
-      const script = format
-        .replace('%s', dir)
-        .replace(/\\n/g, '\n')
-        .replace('#!/nodejs/bin/node', `#!${process.execPath}`)
-        .replace('/app/dist/', `${repoRoot}/dist/`);
-      expect(existsSync(join(repoRoot, 'dist', dir, 'main.js'))).toBe(true);
-      const file = join(tmp, name);
-      writeFileSync(file, script);
-      chmodSync(file, 0o755);
-      const { stdout, stderr } = await promisify(execFile)(file, ['--help'], { timeout: 20_000 });
-      expect(`${stdout}${stderr}`).toContain(`Usage of ${name}`);
+    // /healthcheck is run against a local server that answers 200.
+    const server = createServer((_req, res) => res.end('ok'));
+    await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      for (const [name, dir] of pairs) {
+        // The same text, pointed at this checkout's dist/ and this machine's node.
+        const script = format
+          .replace('%s', dir)
+          .replace(/\\n/g, '\n')
+          .replace('#!/nodejs/bin/node', `#!${process.execPath}`)
+          .replace('/app/dist/', `${repoRoot}/dist/`);
+        expect(existsSync(join(repoRoot, 'dist', dir, 'main.js'))).toBe(true);
+        const file = join(tmp, name);
+        writeFileSync(file, script);
+        chmodSync(file, 0o755);
+        const args = name === 'healthcheck' ? [`self=http://127.0.0.1:${port}/`] : ['--help'];
+        const { stdout, stderr } = await promisify(execFile)(file, args, { timeout: 20_000 });
+        expect(`${stdout}${stderr}`).toContain(name === 'healthcheck' ? 'healthy: self' : `Usage of ${name}`);
+      }
+    } finally {
+      server.close();
     }
   });
 });
