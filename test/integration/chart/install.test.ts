@@ -7,6 +7,7 @@ import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { runId } from '../../harness/process.js';
@@ -71,6 +72,26 @@ async function must(result: Promise<ToolResult>): Promise<ToolResult> {
   const r = await result;
   if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
   return r;
+}
+
+/**
+ * The URI SAN of the certificate a TLS server at ip:port presents, after verifying its chain
+ * against the given trust anchors (the handshake fails otherwise). Host names are not checked,
+ * as Dapr's clients check the SPIFFE id instead.
+ */
+function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | undefined> {
+  return new Promise((ok, fail) => {
+    const sock = tlsConnect(
+      { host: ip, port, ca, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined },
+      () => {
+        const san = sock.getPeerCertificate().subjectaltname;
+        sock.destroy();
+        ok(san);
+      },
+    );
+    sock.setTimeout(5000, () => sock.destroy(new Error(`TLS to ${ip}:${port} timed out`)));
+    sock.on('error', fail);
+  });
 }
 
 /** `kubectl apply --dry-run=server` of a rendered chart: the apiserver validates every object. */
@@ -163,6 +184,16 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
       `/api/v1/namespaces/${NS}/configmaps/dapr-trust-bundle`,
     );
     expect(bundle.data?.['ca.crt']).toContain('BEGIN CERTIFICATE');
+    // Placement (ours) and the scheduler (Dapr's) serve with SVIDs our sentry issued from it.
+    const ca = bundle.data?.['ca.crt'] ?? '';
+    const podIp = async (app: string): Promise<string> =>
+      (await readyPods(app, 1, 10_000))[0]!.status!.podIP!;
+    expect(await verifiedUriSan(await podIp('dapr-placement-server'), 50005, ca)).toBe(
+      `URI:spiffe://cluster.local/ns/${NS}/dapr-placement`,
+    );
+    expect(await verifiedUriSan(await podIp('dapr-scheduler-server'), 50006, ca)).toContain(
+      `URI:spiffe://cluster.local/ns/${NS}/dapr-scheduler`,
+    );
   }, 400_000);
 
   it('passes `helm test` (the hook pod checks every service)', async () => {
