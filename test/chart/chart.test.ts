@@ -51,6 +51,11 @@ describe('helm lint', () => {
 });
 
 describe('default values', () => {
+  it('render tidy YAML (no whitespace-only lines from empty blocks)', async () => {
+    const { text } = await render(helm, { valuesFiles: [join(chartDir, 'ci/ha-values.yaml')] });
+    expect(text.split('\n').filter((l) => /^\s+$/.test(l))).toEqual([]);
+  });
+
   it('render every object of Dapr 1.18.3 chart, under the same names', async () => {
     const { objects } = await render(helm);
     const ns = '@dapr-system';

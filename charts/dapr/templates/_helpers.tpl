@@ -269,7 +269,7 @@ metadata:
   namespace: {{ .ctx.Release.Namespace }}
   labels:
     app: {{ .app }}
-    {{- include "dapr.labels" .ctx | nindent 4 }}
+    {{- with (include "dapr.labels" .ctx | trim) }}{{ . | nindent 4 }}{{- end }}
 spec:
   {{- if .ctx.Values.global.ha.disruption.minimumAvailable }}
   minAvailable: {{ .ctx.Values.global.ha.disruption.minimumAvailable }}

@@ -6,7 +6,7 @@ metadata:
   name: {{ .name }}
   namespace: {{ .ctx.Release.Namespace }}
   labels:
-    {{- include "dapr.labels" .ctx | trim | nindent 4 }}
+    {{- with (include "dapr.labels" .ctx | trim) }}{{ . | nindent 4 }}{{- end }}
   {{- with .annotations }}
   annotations:
     {{- toYaml . | nindent 4 }}
@@ -27,7 +27,7 @@ metadata:
   namespace: {{ .namespace | default .ctx.Release.Namespace }}
   {{- end }}
   labels:
-    {{- include "dapr.labels" .ctx | trim | nindent 4 }}
+    {{- with (include "dapr.labels" .ctx | trim) }}{{ . | nindent 4 }}{{- end }}
 rules:
 {{- if .rules }}
 {{ toYaml .rules }}
@@ -42,7 +42,7 @@ metadata:
   namespace: {{ .namespace | default .ctx.Release.Namespace }}
   {{- end }}
   labels:
-    {{- include "dapr.labels" .ctx | trim | nindent 4 }}
+    {{- with (include "dapr.labels" .ctx | trim) }}{{ . | nindent 4 }}{{- end }}
 subjects:
   - kind: ServiceAccount
     name: {{ .subject }}
