@@ -10,11 +10,11 @@ function reader(calls: string[] = []): SecretReader {
     'team/redis': { password: b64('s3c???>'), redis: b64('by-name') },
     'team/otel': { token: b64('Bearer abc') },
   };
-  return async (namespace, name) => {
+  return (namespace, name) => {
     calls.push(`${namespace}/${name}`);
     const data = secrets[`${namespace}/${name}`];
-    if (data === undefined) throw new Error(`secrets "${name}" not found`);
-    return data;
+    if (data === undefined) return Promise.reject(new Error(`secrets "${name}" not found`));
+    return Promise.resolve(data);
   };
 }
 

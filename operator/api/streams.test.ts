@@ -47,7 +47,7 @@ function setup(read: SecretReader): { cache: ResourceCache; broadcaster: KindBro
 
 describe('operator streams (operator.md §1.6)', () => {
   it('nothing on connect; changes in order; other namespaces and resyncs never reach the stream', async () => {
-    const { cache, broadcaster } = setup(async () => ({ k: 'dg==' }));
+    const { cache, broadcaster } = setup(() => Promise.resolve({ k: 'dg==' }));
     cache.upsert(comp('before', '1'));
     const sink = new RecordingSink();
     const watcher = new StreamWatcher('app', undefined, sink);
@@ -70,9 +70,9 @@ describe('operator streams (operator.md §1.6)', () => {
 
   it('each change is resolved once per namespace, however many sidecars watch', async () => {
     let reads = 0;
-    const { cache, broadcaster } = setup(async () => {
+    const { cache, broadcaster } = setup(() => {
       reads++;
-      return { k: 'dg==' };
+      return Promise.resolve({ k: 'dg==' });
     });
     const sinks = Array.from({ length: 50 }, () => new RecordingSink());
     const watchers = sinks.map((s, i) => new StreamWatcher(`app${i}`, undefined, s));
@@ -85,7 +85,7 @@ describe('operator streams (operator.md §1.6)', () => {
   });
 
   it('scope changes reach each app as CREATED/DELETED', async () => {
-    const { cache, broadcaster } = setup(async () => ({ k: 'dg==' }));
+    const { cache, broadcaster } = setup(() => Promise.resolve({ k: 'dg==' }));
     const [a, b] = [new RecordingSink(), new RecordingSink()];
     const wa = new StreamWatcher('a', undefined, a);
     const wb = new StreamWatcher('b', undefined, b);
@@ -102,9 +102,7 @@ describe('operator streams (operator.md §1.6)', () => {
   });
 
   it('a secret that cannot be read ends that stream (OK) without sending', async () => {
-    const { cache, broadcaster } = setup(async () => {
-      throw new Error('secrets "sec" not found');
-    });
+    const { cache, broadcaster } = setup(() => Promise.reject(new Error('secrets "sec" not found')));
     const sink = new RecordingSink();
     const watcher = new StreamWatcher('app', undefined, sink);
     broadcaster.add('default', watcher);
@@ -116,7 +114,7 @@ describe('operator streams (operator.md §1.6)', () => {
   });
 
   it('ConfigurationUpdate-style watchers see only their one name; removal stops delivery', async () => {
-    const { cache, broadcaster } = setup(async () => ({ k: 'dg==' }));
+    const { cache, broadcaster } = setup(() => Promise.resolve({ k: 'dg==' }));
     const sink = new RecordingSink();
     const watcher = new StreamWatcher('app', 'mine', sink);
     const remove = broadcaster.add('default', watcher);
