@@ -3,6 +3,7 @@
 // by the namespace gate, then answered from the informer caches (resources.ts) or registered as
 // a stream watcher (streams.ts). Responses are written pre-encoded.
 import {
+  Metadata,
   Server,
   status,
   type sendUnaryData,
@@ -194,6 +195,10 @@ export class OperatorApiServer {
       call.on('cancelled', gone);
       call.on('close', gone);
       call.on('error', gone);
+      // Headers now, not with the first event: the client knows the watch is registered, so a
+      // change made after this point reaches it (tests and the benchmark rely on it; daprd does
+      // not look).
+      call.sendMetadata(new Metadata());
       this.#opts.log?.debug(`Sidecar ${caller.namespace}/${caller.appId} connected for ${method}`);
     };
   }
