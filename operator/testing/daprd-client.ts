@@ -233,7 +233,7 @@ export async function daprdStartup(
   const { namespace } = options;
   const first = new OperatorConnection(options);
   let configuration: Buffer | undefined;
-  let resiliencies: Buffer[] = [];
+  let resiliencies: Buffer[];
   try {
     if (options.config !== undefined) {
       configuration = await first.get('GetConfiguration', namespace, options.config);

@@ -260,9 +260,11 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
         apply(cp.kube, component('added', { spec: { type: 'state.redis', version: 'v2', metadata: [] } })),
       [[ResourceEventType.UPDATED, 'added']],
     );
-    await expectEvents(components, () => remove(cp.kube, 'dapr.io/v1alpha1', 'Component', NS, 'added'), [
-      [ResourceEventType.DELETED, 'added'],
-    ]);
+    await expectEvents(
+      components,
+      () => remove(cp.kube, { apiVersion: 'dapr.io/v1alpha1', kind: 'Component', metadata: meta('added') }),
+      [[ResourceEventType.DELETED, 'added']],
+    );
     // Scoping: entering the app's scope is CREATED, leaving it is DELETED.
     await expectEvents(components, () => apply(cp.kube, component('theirs', { scopes: ['other', APP] })), [
       [ResourceEventType.CREATED, 'theirs'],
@@ -290,7 +292,7 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     });
     await expectEvents(
       s.MCPServerUpdate!,
-      () => remove(cp.kube, 'dapr.io/v1alpha1', 'MCPServer', NS, 'mcp'),
+      () => remove(cp.kube, { apiVersion: 'dapr.io/v1alpha1', kind: 'MCPServer', metadata: meta('mcp') }),
       [[ResourceEventType.DELETED, 'mcp']],
     );
     await expectEvents(

@@ -324,15 +324,15 @@ export async function apply(
   }
 }
 
+/** Deletes a namespaced object: `ref` is {apiVersion, kind, metadata: {namespace, name}}. */
 export async function remove(
   kube: KubeClient,
-  apiVersion: string,
-  kind: string,
-  namespace: string,
-  name: string,
+  ref: { apiVersion: string; kind: string; metadata: { namespace: string; name: string } },
 ): Promise<void> {
-  const base = apiVersion === 'v1' ? '/api/v1' : `/apis/${apiVersion}`;
-  await kube.request(`${base}/namespaces/${namespace}/${PLURALS[kind] ?? 'secrets'}/${name}`, {
+  const base = ref.apiVersion === 'v1' ? '/api/v1' : `/apis/${ref.apiVersion}`;
+  const plural = PLURALS[ref.kind];
+  if (plural === undefined) throw new Error(`no plural for ${ref.kind}`);
+  await kube.request(`${base}/namespaces/${ref.metadata.namespace}/${plural}/${ref.metadata.name}`, {
     method: 'DELETE',
   });
 }
