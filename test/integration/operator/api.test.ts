@@ -19,7 +19,10 @@ import {
   type EventRecorder,
 } from '../../../operator/testing/daprd-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../harness/process.js';
+import { httpsGet } from '../../cluster/cluster.js';
+import { apiserverArgs } from '../../cluster/components.js';
+import { cachedBinary } from '../../deps/paths.js';
 import { coreApi, ensureNamespace } from '../sentry/support.js';
 import {
   apply,
@@ -146,6 +149,7 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
   let dir: string;
   let identity: DaprdIdentity;
   let startup: DaprdStartup;
+  let restartedApiserver: ManagedProcess | undefined;
   const client = (id: DaprdIdentity = identity): OperatorConnection =>
     new OperatorConnection({ ...id, address: operator.address, operatorId: OPERATOR_ID });
 
@@ -171,6 +175,7 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     startup?.runtime.close();
     await operator?.proc.stop();
     await stopControlPlane(cp);
+    await restartedApiserver?.stop();
     await cluster?.stop();
     if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
@@ -239,10 +244,11 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     stream: EventRecorder,
     change: () => Promise<unknown>,
     expected: [number, string][],
+    timeoutMs = 10_000,
   ): Promise<void> {
     const before = stream.events.length;
     await change();
-    await stream.until((s) => s.events.length >= before + expected.length);
+    await stream.until((s) => s.events.length >= before + expected.length, timeoutMs);
     expect(stream.events.slice(before).map((e) => [e.type, e.object.metadata.name])).toEqual(expected);
   }
 
@@ -365,6 +371,43 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
       ok.close();
     }
   });
+
+  it('across an apiserver restart the streams stay open and carry only real changes', async () => {
+    const components = startup.streams.ComponentUpdate!;
+    const counts = (): number[] => Object.values(startup.streams).map((r) => r.events.length);
+    const before = counts();
+    const original = cluster.processes.find((p) => p.name === 'kube-apiserver')!;
+    await original.stop();
+    restartedApiserver = await ManagedProcess.start({
+      name: 'kube-apiserver',
+      command: cachedBinary('kube-apiserver'),
+      args: apiserverArgs(cluster.layout),
+      logFile: `${cluster.logOf('kube-apiserver')}.restarted`,
+    });
+    const admin = {
+      ca: cluster.pki.ca.certPem,
+      cert: cluster.pki.clients.admin.certPem,
+      key: cluster.pki.clients.admin.keyPem,
+    };
+    await restartedApiserver.waitUntilReady(
+      async () =>
+        (await httpsGet(`https://127.0.0.1:${cluster.layout.apiserverPort}/readyz`, admin)).status === 200,
+      { what: 'the restarted apiserver', timeoutMs: 60_000 },
+    );
+    // The informers re-watch (or re-list, after 410 Gone) on their own: a change made now
+    // arrives once, and nothing that did not change is sent again.
+    await expectEvents(
+      components,
+      () => apply(cp.kube, component('after-restart')),
+      [[ResourceEventType.CREATED, 'after-restart']],
+      60_000,
+    );
+    await new Promise((r) => setTimeout(r, 2_000));
+    const expected = [...before];
+    expected[0]! += 1;
+    expect(counts()).toEqual(expected);
+    expect((await httpRequest(`http://127.0.0.1:${operator.healthzPort}/healthz`)).status).toBe(200);
+  }, 120_000);
 
   it('SIGTERM ends the streams with OK and the process with 0', async () => {
     const stream = startup.streams.ComponentUpdate!;
