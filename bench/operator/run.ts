@@ -3,8 +3,8 @@
 //   1. Propagation: N daprd-style ComponentUpdate streams (N = 100, 1000 by default), all with a
 //      workload SVID for one app; the time from the PUT of a Component change until the event
 //      has reached every stream (median and worst of several changes).
-//   2. Memory: each operator's RSS before and after 10 000 Pods without Dapr appear in the
-//      cluster (they are never scheduled: no node runs them).
+//   2. Memory (measured first, on idle operators): each one's RSS before and after 10 000 Pods
+//      without Dapr appear in the cluster (they are never scheduled: no node runs them).
 // Usage: node dist/bench/operator/run.js [--pods=10000] [N ...]
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -146,6 +146,17 @@ async function main(): Promise<void> {
       startOperator(cp, 'go', ['--log-level', 'info']),
     ]);
     const results: Record<string, unknown> = {};
+    // Memory first, on idle operators: after both have listed, then with the pods added.
+    await sleep(5_000);
+    const before = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
+    console.log(`RSS idle: ts ${before.ts} MiB, go ${before.go} MiB`);
+    const t0 = Date.now();
+    await createPods(cp, pods);
+    console.log(`${pods} pods created in ${Math.round((Date.now() - t0) / 1000)} s`);
+    await sleep(15_000); // both have watched them all by now
+    const after = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
+    console.log(`RSS with ${pods} non-Dapr pods: ts ${after.ts} MiB, go ${after.go} MiB`);
+    results.rss = { pods, before, after };
     for (const n of sizes) {
       for (const which of ['ts', 'go']) {
         const p = await propagation(cp, ops[which]!, n, identity);
@@ -153,16 +164,10 @@ async function main(): Promise<void> {
         console.log(`propagation N=${n} ${which}: median ${p.medianMs} ms, worst ${p.worstMs} ms`);
       }
     }
-    await sleep(2_000);
-    const before = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
-    console.log(`RSS before pods: ts ${before.ts} MiB, go ${before.go} MiB`);
-    const t0 = Date.now();
-    await createPods(cp, pods);
-    console.log(`${pods} pods created in ${Math.round((Date.now() - t0) / 1000)} s`);
-    await sleep(10_000); // both have watched them all by now
-    const after = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
-    console.log(`RSS with ${pods} non-Dapr pods: ts ${after.ts} MiB, go ${after.go} MiB`);
-    results.rss = { pods, before, after };
+    results.rssAfterStreams = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
+    console.log(
+      `RSS after the stream runs: ts ${(results.rssAfterStreams as { ts: number }).ts} MiB, go ${(results.rssAfterStreams as { go: number }).go} MiB`,
+    );
     console.log(JSON.stringify(results));
   } finally {
     for (const op of Object.values(ops)) await op.proc.stop();

@@ -3,12 +3,35 @@
 // last resourceVersion, relist on 410 Gone, back off while the apiserver is away); the caches
 // turn what it sees into real changes only. `operator-cache` turns ready once all have listed.
 import type { HealthTarget } from '../../kit/health-targets.js';
-import type { KubeApi } from '../../kit/kubernetes/client.js';
+import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
 import { collectionPath, DAPR_KINDS, KIND_KEYS, type KindKey } from './kinds.js';
 import { PodConfigCache } from './pod-configs.js';
 import { ResourceCache } from './resource-cache.js';
+
+/**
+ * The kinds new in 1.18 whose CRDs a cluster upgraded with `helm upgrade` may lack (Helm installs
+ * crds/ only once). As upstream, a missing one is an empty list, not an error; the watch keeps
+ * being retried, and once the CRD is installed its objects arrive as they are created.
+ */
+export const OPTIONAL_KINDS: ReadonlySet<KindKey> = new Set(['mcpServer', 'workflowAccessPolicy']);
+
+/** A list answered 404 (no such resource) is empty: version '' then watches from "now". */
+export function missingCrdIsEmpty(api: KubeApi, onMissing: () => void): KubeApi {
+  return {
+    request: async <T>(path: string, options?: Parameters<KubeApi['request']>[1]): Promise<T> => {
+      try {
+        return await api.request<T>(path, options);
+      } catch (err) {
+        if (!isNotFound(err)) throw err;
+        onMissing();
+        return { metadata: { resourceVersion: '' }, items: [] } as T;
+      }
+    },
+    watch: (path, query, onEvent, signal) => api.watch(path, query, onEvent, signal),
+  };
+}
 
 export interface InformersOptions {
   readonly api: KubeApi;
@@ -46,8 +69,13 @@ export class Informers {
     const { api, watchNamespace, log, health } = this.#options;
     const loops: Promise<void>[] = KIND_KEYS.map((key) => {
       const cache = this.resources[key];
+      const kindApi = OPTIONAL_KINDS.has(key)
+        ? missingCrdIsEmpty(api, () =>
+            log?.warn(`${cache.kind.plural}.dapr.io is not installed: serving an empty list until it is`),
+          )
+        : api;
       return new ListWatch({
-        api,
+        api: kindApi,
         path: collectionPath(cache.kind, watchNamespace),
         transform: cache.transform,
         handler: cache,
