@@ -82,6 +82,8 @@ const OBJECTS: Obj[] = [
         samplingRate: '1',
         otel: {
           endpointAddress: 'otel:4317',
+          protocol: 'grpc',
+          isSecure: false,
           headers: [{ name: 'auth', secretKeyRef: { name: 'redis', key: 'token' } }],
         },
       },

@@ -1,5 +1,5 @@
 // What the operator integration tests and bench/operator share: a real apiserver with Dapr's
-// CRDs (the test fixture), our sentry, the daprsystem Configuration, tokens and SVIDs it issues,
+// CRDs (crds/), our sentry, the daprsystem Configuration, tokens and SVIDs it issues,
 // our operator and upstream's Go operator as processes, and a test-only Subscription conversion
 // webhook so that objects can be written at v1alpha1 (the real one is operator/conversion's).
 import { generateKeyPairSync } from 'node:crypto';
@@ -37,7 +37,8 @@ export const CP_NS = 'dapr-system';
 export const OPERATOR_ID = `spiffe://cluster.local/ns/${CP_NS}/dapr-operator`;
 
 const repoRoot = join(import.meta.dirname, '..', '..', '..', '..');
-const CRDS = join(repoRoot, 'test', 'fixtures', 'upstream-control-plane', 'crds.yaml');
+/** The project's dapr.io CRDs (full schemas, so test objects are validated and pruned as in a cluster). */
+const CRDS = join(repoRoot, 'crds');
 
 export interface ControlPlane {
   readonly cluster: TestCluster;
