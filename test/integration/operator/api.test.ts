@@ -6,7 +6,10 @@
 // events on apply/delete; scoping; PERMISSION_DENIED; a missing Secret; health and SIGTERM.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
+import { execFile } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpRequest } from '../../../kit/testing/http.js';
@@ -188,6 +191,19 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     expect(metrics.status).toBe(200);
     expect(metrics.body).toMatch(/^process_start_time_seconds /m);
     expect(operator.proc.logTail(400)).toContain('"scope":"dapr.operator.api"');
+    // What daprd's grpc-go sees on the wire: ALPN h2 (it refuses servers without it), and the
+    // operator's SVID from our sentry: RSA, exactly the dapr-operator SPIFFE ID.
+    const { stdout } = await promisify(execFile)('sh', [
+      '-c',
+      `openssl s_client -connect ${operator.address} -alpn h2 </dev/null 2>/dev/null || true`,
+    ]);
+    expect(stdout).toContain('ALPN protocol: h2');
+    const leaf = new X509Certificate(
+      /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(stdout)![0],
+    );
+    expect(leaf.subjectAltName).toContain(`URI:${OPERATOR_ID}`);
+    expect(leaf.publicKey.asymmetricKeyType).toBe('rsa');
+    // (The chain to the anchors is verified by every client call below: TLS against cp.anchors.)
   });
 
   it("answers daprd's startup calls, in daprd's order, with the whole objects as JSON", async () => {
