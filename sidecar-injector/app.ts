@@ -79,7 +79,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
 
   // Listed once at start-up, as upstream (defence in depth next to the name match).
-  const uids = await loadAllowedUids(api, options.env.allowedServiceAccounts, log);
+  const uids = await loadAllowedUids(api, options.env.allowedServiceAccounts, log, started.shutdown.signal);
 
   const registry = new MetricsRegistry();
   const metrics = injectorMetrics(registry);
