@@ -113,7 +113,11 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
         policy: { callers: callers.callers, uids },
         trustAnchors: () => trustAnchors,
         mtlsEnabled: () => mtls.enabled,
-        componentContainers: (namespace, appId) => components.forApp(namespace, appId),
+        componentContainers: (namespace, appId) => {
+          if (!components.synced)
+            throw new Error('error when fetching components: the Components are not listed yet');
+          return components.forApp(namespace, appId);
+        },
       }),
     }),
   });
