@@ -140,7 +140,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     }
   }
 
-  /** Only the Role docs/placement.md asks the chart for: leases get/create/update in NS. */
+  /** Only the Role docs/placement.md asks the chart for: leases get/create/update/watch in NS. */
   async function grantLeaseRbac(): Promise<void> {
     const rbac = cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
@@ -148,7 +148,11 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       body: {
         metadata: { name: 'dapr-placement' },
         rules: [
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+          {
+            apiGroups: ['coordination.k8s.io'],
+            resources: ['leases'],
+            verbs: ['get', 'create', 'update', 'watch'],
+          },
         ],
       },
     });
