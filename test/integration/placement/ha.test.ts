@@ -140,7 +140,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     }
   }
 
-  /** Only the Role docs/placement.md asks the chart for: leases get/create/update/watch in NS. */
+  /** Only the Role docs/placement.md asks the chart for (get/update/watch on the Lease, create). */
   async function grantLeaseRbac(): Promise<void> {
     const rbac = cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
@@ -148,11 +148,14 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       body: {
         metadata: { name: 'dapr-placement' },
         rules: [
+          // The chart's shape: the one Lease by name; create cannot be restricted by name.
           {
             apiGroups: ['coordination.k8s.io'],
             resources: ['leases'],
-            verbs: ['get', 'create', 'update', 'watch'],
+            resourceNames: [LEASE],
+            verbs: ['get', 'update', 'watch'],
           },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         ],
       },
     });
@@ -513,5 +516,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       expect([status.FAILED_PRECONDITION, status.UNAVAILABLE]).toContain(onOld?.code);
     }
     expect(doneAt - stoppedAt).toBeLessThan(10_000);
+    // The followers' watches on the Lease worked under the Role's resourceNames restriction.
+    for (const r of replicas) expect(r.proc.logTail(5_000)).not.toContain('lease watch failed');
   }, 120_000);
 });
