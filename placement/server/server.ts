@@ -154,6 +154,12 @@ export class PlacementServer {
     };
     call.on('data', (host: Host) => {
       if (ended) return;
+      // A leader whose term ran out while it could not run (a paused process whose fence timer
+      // has not fired yet) must not act on one more message: fence now.
+      if (!this.#opts.isLeader()) {
+        this.fence();
+        return;
+      }
       const denied = authorizeHost({ mtls, caller, host });
       if (denied !== undefined) {
         log?.debug({ id: host.id, namespace: host.namespace }, `Stream rejected: ${denied.message}`);
