@@ -21,7 +21,7 @@ import {
   type Host,
 } from '../proto/placement.js';
 import { authorizeHost, callerFromSubjectAltName, PlacementError } from './authz.js';
-import { Dissemination, type Timers } from './dissemination.js';
+import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
 import type { StreamId } from '../loops/events.js';
 
@@ -104,8 +104,20 @@ export class PlacementServer {
       coalesceWindowMs: opts.coalesceWindowMs,
       ...(opts.metrics && { metrics: opts.metrics }),
       ...(opts.log && { log: opts.log }),
-      ...(opts.timers && { timers: opts.timers }),
+      timers: this.#leaderOnlyTimers(opts.timers ?? REAL_TIMERS),
     });
+  }
+
+  /** Round timers that fence instead of firing once the term has ended (see the 'data' handler). */
+  #leaderOnlyTimers(timers: Timers): Timers {
+    return {
+      set: (fn, ms) =>
+        timers.set(() => {
+          if (this.#opts.isLeader()) fn();
+          else this.fence();
+        }, ms),
+      clear: (handle) => timers.clear(handle),
+    };
   }
 
   /** The namespaces' tables (for /placement/state). */
