@@ -17,9 +17,11 @@ import { cachedBinary } from '../../deps/paths.js';
 import { chartDir, renderArgs, upstreamValuesFiles, type K8sObject } from '../../chart/render.js';
 
 const NS = 'dapr-system';
-// The test cluster has no volume provisioner (PVCs are refused by the node agent) and one small
-// machine: the scheduler keeps its etcd in memory and runs one replica.
-const INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true', 'dapr_scheduler.replicaCount=1'];
+// The test cluster has no volume provisioner (PVCs are refused by the node agent): the
+// scheduler keeps its etcd in memory. Everything else is the chart's defaults.
+const INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true'];
+/** Replicas with default values: one of each service; the scheduler always runs three (an etcd cluster). */
+const replicasOf = (app: string): number => (app === 'dapr-scheduler-server' ? 3 : 1);
 const WORKLOADS = [
   'dapr-sentry',
   'dapr-operator',
@@ -172,7 +174,7 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
   it('runs the rendered pods until every control-plane service is Ready', async () => {
     const t0 = installedAt;
     for (const app of WORKLOADS) {
-      const pods = await readyPods(app, 1, 180_000);
+      const pods = await readyPods(app, replicasOf(app), 180_000);
       const pod = pods[0]!;
       // The dapr CLI's view (dapr status -k): containers[0] runs and is ready.
       expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
@@ -187,7 +189,7 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     // Placement (ours) and the scheduler (Dapr's) serve with SVIDs our sentry issued from it.
     const ca = bundle.data?.['ca.crt'] ?? '';
     const podIp = async (app: string): Promise<string> =>
-      (await readyPods(app, 1, 10_000))[0]!.status!.podIP!;
+      (await readyPods(app, replicasOf(app), 10_000))[0]!.status!.podIP!;
     expect(await verifiedUriSan(await podIp('dapr-placement-server'), 50005, ca)).toBe(
       `URI:spiffe://cluster.local/ns/${NS}/dapr-placement`,
     );
@@ -202,7 +204,15 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(r.code).toBe(0);
     // The pod is deleted once it succeeded; the node agent keeps its log.
     const log = env.logs(NS, 'dapr-control-plane-health');
-    for (const part of ['sentry', 'operator', 'sidecar-injector', 'placement-0', 'scheduler-0']) {
+    for (const part of [
+      'sentry',
+      'operator',
+      'sidecar-injector',
+      'placement-0',
+      'scheduler-0',
+      'scheduler-1',
+      'scheduler-2',
+    ]) {
       expect(log).toContain(`healthy: ${part}`);
     }
     expect(log).not.toContain('NOT HEALTHY');
@@ -242,13 +252,13 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
             st.readyReplicas === st.replicas &&
             st.updatedReplicas === st.replicas &&
             (kind === 'deployments' || st.currentRevision === st.updateRevision);
-          return settled || undefined;
+      for (const p of pods) expect(JSON.stringify(p.spec)).not.toMatch(/runAsUser|runAsGroup|fsGroup/);
         },
         { what: `${app} to roll out`, timeoutMs: 180_000 },
       ).catch((err: Error) => {
         throw new Error(`${err.message}\n${diagnostics(app)}`);
       });
-      const pods = await readyPods(app, 1, 60_000);
+      const pods = await readyPods(app, replicasOf(app), 60_000);
       // No fixed ids left for the platform to reject: the pods run as the image's user.
       expect(JSON.stringify(pods[0]!.spec)).not.toMatch(/runAsUser|runAsGroup|fsGroup/);
     }
