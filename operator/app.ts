@@ -2,6 +2,7 @@
 // server, the Service reconciler and the conversion webhook plug in here as further parts.
 import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
+import { operatorApiPart } from './api/part.js';
 import { operatorMetrics } from './metrics.js';
 import { parseOptions, type OperatorOptions } from './options.js';
 
@@ -20,5 +21,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
 
   const registry = new MetricsRegistry();
   operatorMetrics(registry); // declared now; the reconciler records into them
-  return runParts(started, observabilityParts(started, registry));
+  const { options, log, targets } = started;
+  return runParts(started, [
+    operatorApiPart({ options, env, log, targets }),
+    ...observabilityParts(started, registry),
+  ]);
 }

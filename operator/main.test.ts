@@ -24,4 +24,7 @@ describeBinaryContract({
     '--watchdog-can-patch-pod-labels=true',
   ],
   kubernetesArgs: [],
+  kubernetesNeedsApiserver: true,
+  // Health, metrics, SIGTERM and the chart's arguments: test/integration/operator/api.test.ts.
+  healthyOnlyInCluster: true,
 });
