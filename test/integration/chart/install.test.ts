@@ -96,6 +96,28 @@ function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | 
   });
 }
 
+/** Creates an annotated app pod in namespace `apps` and returns its containers as admitted. */
+async function admittedAppPod(
+  name: string,
+): Promise<Array<{ name: string; image: string; args?: string[] }>> {
+  await env.kubectl(['create', 'namespace', 'apps']);
+  await env.apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: apps
+  annotations:
+    dapr.io/enabled: "true"
+    dapr.io/app-id: ${name}
+spec:
+  containers:
+    - name: app
+      image: dapr-ts/test-app:echo
+`);
+  const pod = await get<V1Pod>(`/api/v1/namespaces/apps/pods/${name}`);
+  return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '', args: c.args }));
+}
+
 /** `kubectl apply --dry-run=server` of a rendered chart: the apiserver validates every object. */
 async function serverDryRun(name: string, args: readonly string[]): Promise<ToolResult> {
   const rendered = await helm.run(['template', 'dapr', chartDir, ...args]);
@@ -218,6 +240,29 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(log).not.toContain('NOT HEALTHY');
   }, 220_000);
 
+  it("wires the webhook: the injector patched its caBundle and adds daprd with the chart's addresses", async () => {
+    const anchors = await get<{ data: Record<string, string> }>(
+      `/api/v1/namespaces/${NS}/configmaps/dapr-trust-bundle`,
+    );
+    const hook = await get<{ webhooks: Array<{ clientConfig: { caBundle?: string } }> }>(
+      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/dapr-sidecar-injector',
+    );
+    expect(hook.webhooks[0]?.clientConfig.caBundle).toBe(
+      Buffer.from(anchors.data['ca.crt'] ?? '').toString('base64'),
+    );
+    // The apiserver calls the injector (through the Service, verifying its certificate).
+    const containers = await admittedAppPod('withscheduler');
+    expect(containers.map((c) => c.name)).toEqual(['app', 'daprd']);
+    const daprd = containers[1]!;
+    expect(daprd.image).toBe('ghcr.io/dapr/daprd:1.18.3');
+    const args = (daprd.args ?? []).join(' ');
+    expect(args).toContain(`--sentry-address dapr-sentry.${NS}.svc.cluster.local:443`);
+    expect(args).toContain(`--control-plane-address dapr-api.${NS}.svc.cluster.local:443`);
+    expect(args).toContain(`--placement-host-address dapr-placement-server.${NS}.svc.cluster.local:50005`);
+    expect(args).toContain(`--scheduler-host-address dapr-scheduler-server-a.${NS}.svc.cluster.local:443`);
+    await env.kubectl(['delete', 'pod', '-n', 'apps', 'withscheduler', '--wait=false']);
+  });
+
   it('upgrades in place to the OpenShift values: every workload rolls out and `helm test` passes again', async () => {
     const t0 = Date.now();
     const r = await helmIn([
@@ -269,6 +314,66 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(test.stdout).toMatch(/Phase:\s+Succeeded/);
     expect(test.code).toBe(0);
   }, 400_000);
+
+  it('turns the scheduler off (global.scheduler.enabled=false): its objects go and daprd gets no scheduler address', async () => {
+    const r = await helmIn([
+      'upgrade',
+      'dapr',
+      chartDir,
+      '-n',
+      NS,
+      '--reuse-values',
+      '--set',
+      'global.scheduler.enabled=false',
+    ]);
+    expect(r.code).toBe(0);
+    await waitFor(
+      async () => {
+        const res = await env.kubectl([
+          'get',
+          'statefulset',
+          'dapr-scheduler-server',
+          '-n',
+          NS,
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ]);
+        return res.stdout.trim() === '';
+      },
+      { what: 'the scheduler StatefulSet to be removed' },
+    );
+    // The new injector (--scheduler-enabled=false) must be the one answering.
+    await waitFor(
+      async () => {
+        const d = await get<{
+          metadata: { generation: number };
+          status: {
+            observedGeneration?: number;
+            replicas?: number;
+            updatedReplicas?: number;
+            readyReplicas?: number;
+          };
+        }>(`/apis/apps/v1/namespaces/${NS}/deployments/dapr-sidecar-injector`);
+        const pods = (
+          await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3Ddapr-sidecar-injector`)
+        ).items;
+        return (
+          (d.status.observedGeneration ?? 0) >= d.metadata.generation &&
+          d.status.updatedReplicas === 1 &&
+          d.status.readyReplicas === 1 &&
+          pods.length === 1 &&
+          pods[0]!.spec!.containers[0]!.args!.includes('--scheduler-enabled=false')
+        );
+      },
+      { what: 'the injector to roll out with --scheduler-enabled=false', timeoutMs: 120_000 },
+    );
+    const containers = await admittedAppPod('noscheduler');
+    const args = (containers.find((c) => c.name === 'daprd')?.args ?? []).join(' ');
+    expect(args).toContain('--placement-host-address');
+    expect(args).not.toContain('--scheduler-host-address');
+    await env.kubectl(['delete', 'namespace', 'apps', '--wait=false']);
+  }, 200_000);
 
   it.each([
     ['default', []],
