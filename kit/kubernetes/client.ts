@@ -48,6 +48,8 @@ export interface RequestOptions {
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly query?: Query;
   readonly body?: unknown;
+  /** Default application/json; PATCH needs e.g. application/json-patch+json. */
+  readonly contentType?: string;
   readonly signal?: AbortSignal;
   /** Default 30 s. */
   readonly timeoutMs?: number;
@@ -162,7 +164,7 @@ export class KubeClient implements KubeApi {
     return this.#token.value;
   }
 
-  #headers(body: string | undefined): Record<string, string> {
+  #headers(body: string | undefined, contentType = 'application/json'): Record<string, string> {
     const headers: Record<string, string> = { Accept: 'application/json', 'User-Agent': this.#userAgent };
     const token = this.#bearerToken();
     const { username, password } = this.#connection;
@@ -171,7 +173,7 @@ export class KubeClient implements KubeApi {
       headers.Authorization = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
     }
     if (body !== undefined) {
-      headers['Content-Type'] = 'application/json';
+      headers['Content-Type'] = contentType;
       headers['Content-Length'] = String(Buffer.byteLength(body));
     }
     return headers;
@@ -188,7 +190,7 @@ export class KubeClient implements KubeApi {
     return new Promise((resolve, reject) => {
       const req = send(url, {
         method: options.method ?? 'GET',
-        headers: this.#headers(body),
+        headers: this.#headers(body, options.contentType),
         agent: this.#agent,
         signal: options.signal,
       });
