@@ -3,7 +3,7 @@
 # (default ~/.cache/dapr-ts). Idempotent: a component whose stamp file matches its
 # version is not touched again. Prints one line per component saying what it did.
 #
-#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [daprd] [all]
+#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [daprd] [all]
 #
 # Nothing downloaded here is committed: the cache lives outside the repository.
 set -euo pipefail
@@ -94,6 +94,39 @@ fetch_helm_kubectl() {
   say "helm $("$BIN/helm" version --short 2>/dev/null) and kubectl $("$BIN/kubectl" version --client 2>/dev/null | head -1): installed in $BIN"
 }
 
+# redis-server from Debian's packages, unpacked into the cache rather than installed: no root,
+# no system service, and a clean machine gets it with the same command. The two shared
+# libraries it links that a base Debian lacks come along; a wrapper points the loader at them.
+fetch_redis() {
+  local dir=$CACHE/redis want
+  need_cmd apt-get "download redis-server from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
+  want=$(apt-cache policy redis-server 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  [[ -n $want && $want != "(none)" ]] || die "Debian's package lists have no redis-server; run 'apt-get update' as root first"
+  if stamp_ok redis "$want" && [[ -x $BIN/redis-server ]]; then
+    say "redis-server $want: cached in $dir"
+    return
+  fi
+  need_cmd dpkg "unpack Debian packages" "dpkg (part of every Debian system)"
+  local debs=$CACHE/build/redis
+  rm -rf "$debs" "$dir" && mkdir -p "$debs" "$dir"
+  say "redis-server $want: downloading from Debian's packages"
+  (cd "$debs" && apt-get download redis-server redis-tools liblzf1 libjemalloc2) >"$CACHE/logs/redis.log" 2>&1 \
+    || die "could not download redis-server from Debian's packages (no network? stale lists: apt-get update); see $CACHE/logs/redis.log"
+  local deb
+  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$dir"; done
+  local tool libdir
+  libdir=$(dirname "$(find "$dir/usr/lib" -name 'liblzf.so.1' | head -n 1)")
+  for tool in redis-server redis-cli; do
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec %s/usr/bin/%s "$@"\n' \
+      "$libdir" "$dir" "$tool" >"$BIN/$tool"
+    chmod +x "$BIN/$tool"
+  done
+  rm -rf "$debs"
+  "$BIN/redis-server" --version >>"$CACHE/logs/redis.log" 2>&1 || die "the unpacked redis-server does not run; see $CACHE/logs/redis.log"
+  stamp_set redis "$want"
+  say "redis-server $want: unpacked into $dir ($BIN/redis-server)"
+}
+
 # The upstream Go control plane (sentry, placement, operator, injector, scheduler) and daprd,
 # built in the dapr module's own directory so that dapr's go.mod (its replace directives, its
 # go.sum) applies exactly as upstream builds it.
@@ -154,9 +187,10 @@ main() {
       kubernetes) build_kubernetes ;;
       helm-kubectl) fetch_helm_kubectl ;;
       dapr-control-plane) build_dapr_control_plane ;;
+      redis) fetch_redis ;;
       daprd) build_daprd ;;
-      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; build_daprd ;;
-      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane daprd all)" ;;
+      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; build_daprd ;;
+      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis daprd all)" ;;
     esac
   done
 }

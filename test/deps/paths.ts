@@ -34,7 +34,14 @@ export function pinnedVersions(): Readonly<Record<string, string>> {
 }
 
 export type CachedBinary =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'helm' | 'kubectl';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'helm'
+  | 'kubectl'
+  | 'redis-server'
+  | 'redis-cli';
 
 /** The path of a cached binary; throws a message that says how to get it when it is missing. */
 export function cachedBinary(name: CachedBinary): string {

@@ -133,6 +133,20 @@ describe('resolveImage', () => {
     expect(resolveImage('dapr-ts/test-app:../../x', [], [], paths())).toMatchObject({ ok: false });
   });
 
+  it('runs a Python test app from its source with the system Python', () => {
+    const py = ['/repo/test/apps/pythonapp.py', '/usr/bin/python3'];
+    expect(resolveImage('dapr-ts/test-app:pythonapp', [], ['-u'], paths(py))).toMatchObject({
+      ok: true,
+      kind: 'test-app',
+      program: '/usr/bin/python3',
+      args: ['/repo/test/apps/pythonapp.py', '-u'],
+    });
+    expect(resolveImage('dapr-ts/test-app:pythonapp', [], [], paths([py[0]!]))).toMatchObject({
+      ok: false,
+      reason: 'CreateContainerError',
+    });
+  });
+
   it('runs busybox commands from the host userland as root', () => {
     expect(resolveImage('busybox:1.36', ['sh', '-c', 'exit 3'], [], paths())).toMatchObject({
       ok: true,

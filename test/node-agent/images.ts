@@ -6,7 +6,8 @@
 //   ghcr.io/dapr/daprd:*, daprio/daprd:*              <cache>/dapr-<ver>/daprd <argv[1:]>   (argv = command + args,
 //   ghcr.io/dapr/dapr:*, daprio/dapr:*                <cache>/dapr-<ver>/<basename argv[0]> <argv[1:]>   no ENTRYPOINT)
 //   ghcr.io/dapr-ts/dapr-ts:*, dapr-ts:*              node dist/<service>/main.js <command[1:]> <args>
-//   dapr-ts/test-app:<name>                           node dist/test/apps/<name>.js <args>  (a command overrides it)
+//   dapr-ts/test-app:<name>                           node dist/test/apps/<name>.js <args>, or /usr/bin/python3
+//                                                     test/apps/<name>.py <args>  (a command overrides either)
 //   busybox:*                                         the host's userland (command required)
 //
 // Kubernetes semantics: `command` replaces the image's entrypoint, `args` its default arguments.
@@ -181,6 +182,19 @@ function resolveTestApp(
   if (command.length > 0) return resolveHostCommand(image, 'test-app', paths, command, args, NONROOT);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(tag))
     return failure('InvalidImageName', `test app image ${image}: the tag must name a script in test/apps`);
+  // A Python app (the walkthrough's pythonapp) runs with the host's Python from its source.
+  const python = `${paths.repoRoot}/test/apps/${tag}.py`;
+  if (paths.exists(python)) {
+    if (!paths.exists(PYTHON)) return failure('CreateContainerError', `test app ${tag}: ${PYTHON} not found`);
+    return {
+      ok: true,
+      kind: 'test-app',
+      program: PYTHON,
+      args: [python, ...args],
+      user: NONROOT,
+      env: { ...IMAGE_ENV },
+    };
+  }
   const script = `${paths.repoRoot}/dist/test/apps/${tag}.js`;
   if (!paths.exists(script)) {
     return failure(
@@ -197,6 +211,9 @@ function resolveTestApp(
     env: { ...IMAGE_ENV },
   };
 }
+
+/** The system Python (readable by the non-root pod user, unlike a per-user pyenv). */
+const PYTHON = '/usr/bin/python3';
 
 /** An absolute program of the host's userland (the test-app and busybox images' /bin/sh etc.). */
 function resolveHostCommand(
