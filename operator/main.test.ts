@@ -24,4 +24,6 @@ describeBinaryContract({
     '--watchdog-can-patch-pod-labels=true',
   ],
   kubernetesArgs: [],
+  // It needs an apiserver, the daprsystem Configuration and sentry: test/integration/operator.
+  healthyOnlyInCluster: true,
 });

@@ -64,6 +64,28 @@ interface RawWorkload {
   };
 }
 
+function daprWorkload(
+  apiVersion: string,
+  kind: string,
+  obj: RawWorkload,
+  template: Readonly<Record<string, string>>,
+): DaprWorkload {
+  const annotations: Record<string, string> = {};
+  for (const name of RELEVANT_ANNOTATIONS) {
+    const value = template[name];
+    if (typeof value === 'string') annotations[name] = value;
+  }
+  return {
+    apiVersion,
+    kind,
+    namespace: obj.metadata?.namespace ?? '',
+    name: obj.metadata?.name ?? '',
+    uid: obj.metadata?.uid ?? '',
+    matchLabels: { ...(obj.spec?.selector?.matchLabels ?? {}) },
+    annotations,
+  };
+}
+
 /** The reduction applied to every listed or watched object of `kind`. */
 export function reduceWorkload(kind: WorkloadKind): (raw: unknown) => WorkloadState | undefined {
   const apiVersion = apiVersionOf(kind);
@@ -73,25 +95,9 @@ export function reduceWorkload(kind: WorkloadKind): (raw: unknown) => WorkloadSt
     const namespace = obj?.metadata?.namespace;
     if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
     const key = workloadKey(kind.kind, namespace, name);
-    const template = obj?.spec?.template?.metadata?.annotations;
+    const template = obj!.spec?.template?.metadata?.annotations;
     // Being deleted: upstream leaves it alone; garbage collection removes the Service.
-    if (!isDaprEnabled(template) || obj?.metadata?.deletionTimestamp != null) return { key };
-    const annotations: Record<string, string> = {};
-    for (const name of RELEVANT_ANNOTATIONS) {
-      const value = template?.[name];
-      if (typeof value === 'string') annotations[name] = value;
-    }
-    return {
-      key,
-      workload: {
-        apiVersion,
-        kind: kind.kind,
-        namespace,
-        name,
-        uid: obj?.metadata?.uid ?? '',
-        matchLabels: { ...(obj?.spec?.selector?.matchLabels ?? {}) },
-        annotations,
-      },
-    };
+    if (!isDaprEnabled(template) || obj!.metadata!.deletionTimestamp != null) return { key };
+    return { key, workload: daprWorkload(apiVersion, kind.kind, obj!, template ?? {}) };
   };
 }
