@@ -9,6 +9,7 @@
 // updates of a Deployment (several per rollout) do not turn into PUTs; upstream PUTs on every
 // event, with the same end state. Keys are reconciled by a small worker pool; a key is never
 // reconciled twice at once, and an event during a reconcile runs it again afterwards.
+import { setMaxListeners } from 'node:events';
 import { isConflict, isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch, nextBackoff, INITIAL_BACKOFF_MS } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
@@ -246,6 +247,8 @@ export class ServiceReconciler {
   /** Reconciles until `signal` aborts (leadership lost or shutdown). */
   async run(signal: AbortSignal): Promise<void> {
     this.#signal = signal;
+    // Every in-flight request listens for the abort: as many as the concurrency, plus the watches.
+    setMaxListeners((this.#opts.concurrency ?? DEFAULT_CONCURRENCY) + 16, signal);
     const { log } = this.#opts;
     log.info(`Starting the Service reconciler for ${this.#opts.kinds.map((k) => k.kind).join(', ')}`);
     let synced: () => void = () => undefined;
