@@ -56,7 +56,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   );
   const code = await runParts(started, [
     { name: 'security-provider', run: (signal) => security.run(signal) },
-    ...reconcileParts({ options, api, security, targets, metrics, createElector }),
+    ...reconcileParts({ options, api, security, targets, metrics, registry, createElector }),
     ...observabilityParts(started, registry),
   ]);
   api.close();

@@ -112,12 +112,14 @@ describe('ServiceReconciler', () => {
       .withList('/apis/apps/v1/statefulsets', [[deployment('s', dapr('s'), 'StatefulSet')]]);
     const metrics = recorder();
     const log = recordingLogger();
+    const counts: number[] = [];
     const reconciler = new ServiceReconciler({
       api,
       kinds: [DEPLOYMENT, STATEFUL_SET],
       namespace: '',
       metrics,
       log,
+      onWorkloadCount: (n) => counts.push(n),
     });
     const controller = new AbortController();
     const running = reconciler.run(controller.signal);
@@ -139,12 +141,14 @@ describe('ServiceReconciler', () => {
     expect(log.lines.find((l) => l.level === 'error')?.msg).toMatch(/Deployment\/shop\/d.*invalid app id/);
     // a, b, d (invalid but Dapr-enabled) and s: the non-Dapr c and e are not kept
     expect(reconciler.workloadCount).toBe(4);
+    expect(counts.at(-1)).toBe(4);
     // The Services watch is label-selected
     expect(api.requests.find((r) => r.path === '/api/v1/services')?.query.labelSelector).toBe(
       'dapr.io/enabled=true',
     );
     controller.abort();
     await running;
+    expect(counts.at(-1)).toBe(0);
   });
 
   it('replaces a Service that differs, keeping its resourceVersion, and recreates a deleted one', async () => {

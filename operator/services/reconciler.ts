@@ -31,6 +31,8 @@ export interface ServiceReconcilerOptions {
   readonly metrics: OperatorMetrics;
   readonly log: Logger;
   readonly concurrency?: number;
+  /** Told the number of Dapr workloads held whenever it changes (a gauge; proves nothing else is kept). */
+  readonly onWorkloadCount?: (count: number) => void;
   /** Scheduling of retries, injected by tests. */
   readonly setTimer?: (fn: () => void, ms: number) => { cancel(): void };
 }
@@ -185,10 +187,18 @@ export class ServiceReconciler {
     log.debug(`Updated service ${service.metadata.namespace}/${service.metadata.name} for ${key}`);
   }
 
-  #applyWorkload(kind: WorkloadKind, state: WorkloadState): void {
-    if (state.workload === undefined) this.#workloads.delete(state.key);
-    else this.#workloads.set(state.key, state.workload);
+  #applyWorkload(state: WorkloadState): void {
+    if (state.workload === undefined) this.#forget(state.key);
+    else {
+      const before = this.#workloads.size;
+      this.#workloads.set(state.key, state.workload);
+      if (this.#workloads.size !== before) this.#opts.onWorkloadCount?.(this.#workloads.size);
+    }
     this.#consider(state.key);
+  }
+
+  #forget(key: string): void {
+    if (this.#workloads.delete(key)) this.#opts.onWorkloadCount?.(this.#workloads.size);
   }
 
   #workloadWatch(kind: WorkloadKind): ListWatch<WorkloadState> {
@@ -202,14 +212,12 @@ export class ServiceReconciler {
         replace: (items) => {
           const present = new Set(items.map((i) => i.key));
           for (const key of [...this.#workloads.keys()]) {
-            if (key.startsWith(prefix) && !present.has(key)) this.#workloads.delete(key);
+            if (key.startsWith(prefix) && !present.has(key)) this.#forget(key);
           }
-          for (const item of items) this.#applyWorkload(kind, item);
+          for (const item of items) this.#applyWorkload(item);
         },
-        upsert: (item) => this.#applyWorkload(kind, item),
-        deleted: (item) => {
-          this.#workloads.delete(item.key);
-        },
+        upsert: (item) => this.#applyWorkload(item),
+        deleted: (item) => this.#forget(item.key),
       },
     });
   }
@@ -264,6 +272,7 @@ export class ServiceReconciler {
     this.#queue.length = 0;
     this.#queued.clear();
     this.#workloads.clear();
+    this.#opts.onWorkloadCount?.(0);
     this.#observed.clear();
     log.info('Service reconciler stopped');
   }
