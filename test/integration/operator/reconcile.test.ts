@@ -260,6 +260,33 @@ function rssMiB(pid: number): number {
   return Math.round((kb / 1024) * 10) / 10;
 }
 
+const LOAD = 200;
+
+/** Creates LOAD Dapr Deployments in `namespace` and times until every `-dapr` Service exists. */
+async function timeServices(namespace: string): Promise<number> {
+  await api.post('/api/v1/namespaces', { metadata: { name: namespace } });
+  const t0 = Date.now();
+  const queue = Array.from({ length: LOAD }, (_, i) => i);
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
+        const annotations = { 'dapr.io/enabled': 'true', 'dapr.io/app-id': `load-${i}` };
+        await createWorkload({ kind: 'Deployment', name: `load-${i}`, annotations, paused: true }, namespace);
+      }
+    }),
+  );
+  await waitFor(
+    async () =>
+      (
+        await api.get<{ items: unknown[] }>(
+          `/api/v1/namespaces/${namespace}/services?labelSelector=dapr.io%2Fenabled%3Dtrue`,
+        )
+      ).items.length === LOAD,
+    { what: `${LOAD} Services in ${namespace}`, timeoutMs: 120_000, intervalMs: 100 },
+  );
+  return Date.now() - t0;
+}
+
 /** One series of the operator's Prometheus endpoint. */
 async function metricOf(pod: V1Pod, series: string): Promise<number> {
   const text = await (await fetch(`http://${pod.status!.podIP}:9090/`)).text();
@@ -518,6 +545,18 @@ describe('our operator in the cluster', () => {
   }, 600_000);
 });
 
+let oursLoadMs = 0;
+
+describe('our operator under load', () => {
+  it(`writes the Services of ${LOAD} new Dapr Deployments`, async () => {
+    oursLoadMs = await timeServices('load-ours');
+    process.stdout.write(
+      `[operator] dapr-ts: ${LOAD} Dapr Deployments created → all Services present in ${oursLoadMs} ms\n`,
+    );
+    expect(oursLoadMs).toBeGreaterThan(0);
+  }, 180_000);
+});
+
 describe('the upstream Go operator (v1.18.3) on the same inputs', () => {
   it('writes identical Services and converts Subscriptions to identical JSON', async () => {
     await api.delete('/apis/apps/v1/namespaces/dapr-system/deployments/dapr-operator');
@@ -543,5 +582,13 @@ describe('the upstream Go operator (v1.18.3) on the same inputs', () => {
     // The upstream operator patched the CRD again (same anchors); the apiserver now calls it.
     const subscriptions = await readSubscriptions();
     expect(subscriptions).toEqual(ours.subscriptions);
+  }, 180_000);
+
+  it(`writes the Services of ${LOAD} new Dapr Deployments (timing for comparison)`, async () => {
+    const upstreamMs = await timeServices('load-upstream');
+    process.stdout.write(
+      `[operator] upstream: ${LOAD} Dapr Deployments created → all Services present in ${upstreamMs} ms (dapr-ts: ${oursLoadMs} ms)\n`,
+    );
+    expect(upstreamMs).toBeGreaterThan(0);
   }, 180_000);
 });
