@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { FakeKubeApi } from '../kit/kubernetes/fake/fake.js';
 import { recordingLogger } from '../kit/testing/logger.js';
 import { untilAborted } from '../kit/runner.js';
-import { LEASE_NAME, leaderOnlyRunner, type Elector, type LeaderElectionOptions } from './leadership.js';
+import type { LeaderElectionOptions } from '../kit/kubernetes/lease.js';
+import { LEASE_NAME, leaderOnlyRunner, type Elector } from './leadership.js';
 
 /** An elector the test drives: win() and lose() play the Lease. */
 class ScriptedElector implements Elector {

@@ -6,25 +6,11 @@
 import { hostname } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import type { KubeApi } from '../kit/kubernetes/client.js';
+import type { LeaderElectionOptions } from '../kit/kubernetes/lease.js';
 import type { Logger } from '../kit/logger.js';
 import { untilAborted, type Runner } from '../kit/runner.js';
 
 export const LEASE_NAME = 'operator.dapr.io';
-
-/** The LeaderElector contract of kit/kubernetes/lease.ts. */
-export interface LeaderElectionOptions {
-  readonly api: KubeApi;
-  readonly namespace: string;
-  readonly name: string;
-  readonly identity: string;
-  readonly leaseDurationMs?: number;
-  readonly renewDeadlineMs?: number;
-  readonly retryPeriodMs?: number;
-  readonly logger: Logger;
-  readonly onStartedLeading: (signal: AbortSignal) => void | Promise<void>;
-  readonly onStoppedLeading: () => void | Promise<void>;
-  readonly onNewLeader?: (identity: string) => void;
-}
 
 export interface Elector {
   start(): void;

@@ -24,6 +24,7 @@ describeBinaryContract({
     '--watchdog-can-patch-pod-labels=true',
   ],
   kubernetesArgs: [],
-  // It needs an apiserver, the daprsystem Configuration and sentry: test/integration/operator.
+  kubernetesNeedsApiserver: true,
+  // Health, metrics, SIGTERM and the chart's arguments: test/integration/operator/api.test.ts.
   healthyOnlyInCluster: true,
 });

@@ -1,30 +1,37 @@
-// The operator's identity: an SVID from sentry for `dapr-operator` in its namespace, with an RSA
-// key because the same certificate serves the conversion webhook to kube-apiserver (operator.md
-// §2; some distributions refuse Ed25519 serving certificates). Sentry adds the DNS SAN
-// dapr-webhook.<ns>.svc for this id.
+// The operator's identity (operator.md §2): an RSA SVID for `dapr-operator` (or
+// SENTRY_LOCAL_IDENTITY) in its namespace, from the sentry named by daprsystem. RSA because the
+// same certificate also serves the conversion webhook to kube-apiserver.
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider } from '../kit/security/provider.js';
 import { sentrySigner } from '../placement/security.js';
 import { createCsrPem } from '../sentry/ca/csr-builder.js';
-import type { BootstrapConfig } from './bootstrap-config.js';
+import type { BootstrapSettings } from './bootstrap.js';
 import type { OperatorOptions } from './options.js';
 
 export const OPERATOR_APP_ID = 'dapr-operator';
 
-export function operatorSecurity(
-  options: OperatorOptions,
-  config: BootstrapConfig,
-  env: NodeJS.ProcessEnv,
-  log: Logger,
-  health: HealthTarget,
-): SecurityProvider {
+export interface OperatorSecurityInput {
+  readonly options: OperatorOptions;
+  readonly bootstrap: BootstrapSettings;
+  readonly env: NodeJS.ProcessEnv;
+  readonly log: Logger;
+  readonly health: HealthTarget;
+}
+
+export function operatorSecurity({
+  options,
+  bootstrap,
+  env,
+  log,
+  health,
+}: OperatorSecurityInput): SecurityProvider {
   return new SecurityProvider({
-    appId: options.sentryLocalIdentity ?? OPERATOR_APP_ID,
+    appId: options.sentryLocalIdentity || OPERATOR_APP_ID,
     namespace: options.namespace,
-    trustDomain: config.controlPlaneTrustDomain,
+    trustDomain: bootstrap.controlPlaneTrustDomain,
     trustAnchorsFile: options.trustAnchorsFile,
-    sentryAddress: config.sentryAddress,
+    sentryAddress: bootstrap.sentryAddress,
     keyAlgorithm: 'rsa',
     kubernetesMode: true,
     env,

@@ -1,5 +1,6 @@
-// Wires the placement process: options, logging, the security provider (with --tls-enabled),
-// the ReportDaprStatus gRPC server, health, metrics, /placement/state and signals.
+// Wires the placement process: options, logging, leadership (one replica, or a Lease election),
+// the security provider (with --tls-enabled), the ReportDaprStatus gRPC server, health, metrics,
+// /placement/state and signals.
 import { experimental, ServerCredentials } from '@grpc/grpc-js';
 import type { RouteHandler } from '../kit/healthz.js';
 import { logger } from '../kit/logger.js';
@@ -9,6 +10,13 @@ import type { Runner } from '../kit/runner.js';
 import { placementMetrics } from './metrics.js';
 import { parseOptions, type PlacementOptions } from './options.js';
 import { placementSecurity } from './security.js';
+import {
+  leadershipMode,
+  leaseIdentity,
+  LeaseLeadership,
+  singleReplica,
+  type Leadership,
+} from './leadership.js';
 import { PlacementServer } from './server/server.js';
 import { placementStateJson } from './server/state.js';
 
@@ -28,15 +36,36 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   const registry = new MetricsRegistry();
   const metrics = placementMetrics(registry); // the leader gauges are present, at 0, from startup
 
-  // Leadership: for now a single replica is always the leader, so the raft target is ready at
-  // start and both leader gauges are 1. Lease-based HA (coordination.k8s.io, with fence() on a
-  // missed renew, placement.md §5) is the next step and replaces this.
-  const leadership = targets.addTarget('placement-raft-leadership');
-  leadership.ready();
-  metrics.leaderStatus(true);
-  const isLeader = (): boolean => true;
+  const mode = leadershipMode({ mode: options.mode, peerCount: options.raftPeers.length });
+  if (mode.kind === 'invalid') {
+    log.fatal(mode.message);
+    started.shutdown.dispose();
+    return 1;
+  }
+  // The readiness target keeps upstream's name: there it means "raft started".
+  const leadershipHealth = targets.addTarget('placement-raft-leadership');
+  let listening: () => void = () => undefined;
+  const serving = new Promise<void>((resolve) => (listening = resolve));
+  const leadership: Leadership =
+    mode.kind === 'single'
+      ? singleReplica({ metrics, health: leadershipHealth })
+      : new LeaseLeadership({
+          kubeconfig: options.kubeconfig,
+          env,
+          namespace: options.namespace,
+          leaseName: options.leaderElection.leaseName,
+          identity: leaseIdentity(options.raftId),
+          timings: options.leaderElection,
+          log: logger('dapr.placement.leadership'),
+          metrics,
+          health: leadershipHealth,
+          // `server` is defined below; the fence runs only once the server serves.
+          fence: () => server.fence(),
+          serving,
+        });
+  const isLeader = (): boolean => leadership.isLeader();
 
-  const parts: Runner[] = [];
+  const parts: Runner[] = [{ name: 'placement-leadership', run: (signal) => leadership.run(signal) }];
   let credentials: ServerCredentials;
   let securityReady: Promise<void> = Promise.resolve();
   if (options.tlsEnabled) {
@@ -72,6 +101,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     metrics,
     log,
     health: targets.addTarget('placement-grpc-server'),
+    onListening: () => listening(),
   });
   parts.push({
     name: 'placement-grpc-server',

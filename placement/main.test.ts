@@ -51,7 +51,7 @@ describeBinaryContract({
 describe('the placement binary metrics', () => {
   afterEach(killAllServices);
 
-  // A single replica is always the leader until Lease-based HA lands (placement/app.ts).
+  // One --initial-cluster peer: the single replica leads from the start (placement/leadership.ts).
   it('placement §6: exposes both leader gauges (1: the only replica leads), and no runtime gauges yet', async () => {
     const { proc, metricsPort } = await startHealthyService('placement');
     const { body } = await httpRequest(`http://127.0.0.1:${metricsPort}/metrics`);

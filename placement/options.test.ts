@@ -121,4 +121,32 @@ describe('parsePeers', () => {
       { id: 'b', address: 'h:2' },
     ]);
   });
+
+  it('leader election (dapr-ts flags): defaults near raft failover, overridable, and ordered', () => {
+    expect(options([]).leaderElection).toEqual({
+      leaseName: 'dapr-placement-leader',
+      leaseDurationMs: 4_000,
+      renewDeadlineMs: 3_000,
+      retryPeriodMs: 1_000,
+    });
+    expect(options([]).kubeconfig).toBe('');
+    expect(
+      options([
+        '--leader-election-lease-duration=2s',
+        '--leader-election-renew-deadline',
+        '1500ms',
+        '-leader-election-retry-period=300ms',
+        '--leader-election-lease-name',
+        'x',
+        '--kubeconfig',
+        '/k',
+      ]),
+    ).toMatchObject({
+      kubeconfig: '/k',
+      leaderElection: { leaseName: 'x', leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 300 },
+    });
+    const bad = parseOptions(['--leader-election-renew-deadline=5s'], {});
+    expect(bad.kind).toBe('invalid');
+    expect(bad.kind === 'invalid' && bad.message).toContain('leader-election-lease-duration');
+  });
 });

@@ -23,6 +23,12 @@ export const DEFAULT_TRUST_DOMAIN = 'localhost';
 export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/secrets/dapr.io/tls/ca.crt';
 export const DEFAULT_MODE = 'standalone';
 export const ENV_METADATA_ENABLED = 'DAPR_PLACEMENT_METADATA_ENABLED';
+// Leader election (placement.md §5): a Lease replaces raft. These flags are dapr-ts additions
+// (upstream has none); the defaults fail over about as fast as raft's 2–4 s.
+export const DEFAULT_LEADER_LEASE_NAME = 'dapr-placement-leader';
+export const LEADER_LEASE_DURATION_DEFAULT_MS = 4_000;
+export const LEADER_RENEW_DEADLINE_DEFAULT_MS = 3_000;
+export const LEADER_RETRY_PERIOD_DEFAULT_MS = 1_000;
 
 /** Upstream's namespace lookup: NAMESPACE if present (even empty), else `default`. */
 export function currentNamespace(env: NodeJS.ProcessEnv): string {
@@ -97,6 +103,32 @@ const PLACEMENT_FLAGS = defineFlags({
     usage: 'Address of the Sentry service',
   },
   mode: { kind: 'string', default: DEFAULT_MODE, usage: 'Runtime mode for Placement' },
+  kubeconfig: {
+    kind: 'string',
+    default: '',
+    usage:
+      'kubeconfig for the leader-election Lease when not running in a pod (default $KUBECONFIG; dapr-ts)',
+  },
+  'leader-election-lease-name': {
+    kind: 'string',
+    default: DEFAULT_LEADER_LEASE_NAME,
+    usage: 'name of the coordination.k8s.io Lease the replicas elect a leader with, in $NAMESPACE (dapr-ts)',
+  },
+  'leader-election-lease-duration': {
+    kind: 'duration',
+    default: LEADER_LEASE_DURATION_DEFAULT_MS,
+    usage: 'how long a lease not renewed keeps others from taking it (dapr-ts)',
+  },
+  'leader-election-renew-deadline': {
+    kind: 'duration',
+    default: LEADER_RENEW_DEADLINE_DEFAULT_MS,
+    usage: 'the leader stops serving if it has not renewed its lease within this (dapr-ts)',
+  },
+  'leader-election-retry-period': {
+    kind: 'duration',
+    default: LEADER_RETRY_PERIOD_DEFAULT_MS,
+    usage: 'interval of lease renewals, and of attempts to acquire it (dapr-ts)',
+  },
   'max-api-level': {
     kind: 'int',
     default: 10,
@@ -166,6 +198,26 @@ export interface PlacementOptions extends CommonOptions {
   readonly mode: string;
   /** NAMESPACE: placement's own namespace. */
   readonly namespace: string;
+  readonly kubeconfig: string;
+  readonly leaderElection: LeaderElectionTimings & { readonly leaseName: string };
+}
+
+export interface LeaderElectionTimings {
+  readonly leaseDurationMs: number;
+  readonly renewDeadlineMs: number;
+  readonly retryPeriodMs: number;
+}
+
+/** lease > renew deadline > retry period, or a fenced leader could still serve when the lease passes. */
+function leaderTimingsProblem(t: LeaderElectionTimings): string | undefined {
+  if (t.retryPeriodMs <= 0) return 'invalid value for leader-election-retry-period: must be positive';
+  if (t.renewDeadlineMs <= t.retryPeriodMs) {
+    return 'invalid value for leader-election-renew-deadline: must exceed leader-election-retry-period';
+  }
+  if (t.leaseDurationMs <= t.renewDeadlineMs) {
+    return 'invalid value for leader-election-lease-duration: must exceed leader-election-renew-deadline';
+  }
+  return undefined;
 }
 
 /** Upstream's rules over the parsed flags, and the shaping into PlacementOptions. */
@@ -179,6 +231,14 @@ function schema(env: NodeJS.ProcessEnv): z.ZodType<PlacementOptions> {
         KEEPALIVE_TIMEOUT_MIN_MS,
         KEEPALIVE_TIMEOUT_MAX_MS,
       ),
+    })
+    .superRefine((v, ctx) => {
+      const problem = leaderTimingsProblem({
+        leaseDurationMs: v['leader-election-lease-duration'],
+        renewDeadlineMs: v['leader-election-renew-deadline'],
+        retryPeriodMs: v['leader-election-retry-period'],
+      });
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
     })
     .transform((v): PlacementOptions => ({
       ...commonOptions(v),
@@ -198,6 +258,13 @@ function schema(env: NodeJS.ProcessEnv): z.ZodType<PlacementOptions> {
       sentryAddress: v['sentry-address'],
       mode: v.mode,
       namespace: currentNamespace(env),
+      kubeconfig: v.kubeconfig,
+      leaderElection: {
+        leaseName: v['leader-election-lease-name'],
+        leaseDurationMs: v['leader-election-lease-duration'],
+        renewDeadlineMs: v['leader-election-renew-deadline'],
+        retryPeriodMs: v['leader-election-retry-period'],
+      },
     }));
 }
 

@@ -48,7 +48,7 @@ export interface RequestOptions {
   readonly method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   readonly query?: Query;
   readonly body?: unknown;
-  /** Default application/json; PATCH needs e.g. application/json-patch+json. */
+  /** Content-Type of the body; PATCH needs e.g. `application/json-patch+json`. Default JSON. */
   readonly contentType?: string;
   readonly signal?: AbortSignal;
   /** Default 30 s. */

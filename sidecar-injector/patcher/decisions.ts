@@ -132,8 +132,16 @@ function escapeRegExp(ch: string): string {
   return ch.replace(/[.*+?^${}()|[\]\\/]/g, (m) => `\\${m}`);
 }
 
+/** Compiled patterns: the allow list is fixed at start-up and checked on every request. */
+const compiledGlobs = new Map<string, RegExp | null>();
+
 export function globMatches(pattern: string, value: string): boolean {
-  return globToRegExp(pattern)?.test(value) ?? false;
+  let re = compiledGlobs.get(pattern);
+  if (re === undefined) {
+    re = globToRegExp(pattern);
+    if (compiledGlobs.size < 1024) compiledGlobs.set(pattern, re);
+  }
+  return re?.test(value) ?? false;
 }
 
 /**

@@ -67,6 +67,8 @@ export const DAPR_TS_SERVICES: Readonly<Record<string, string>> = {
   placement: 'dist/placement/main.js',
   operator: 'dist/operator/main.js',
   injector: 'dist/sidecar-injector/main.js',
+  // The chart's `helm test` check (the image's /healthcheck).
+  healthcheck: 'dist/kit/healthcheck/main.js',
 };
 
 /** Repository (registry, `docker.io/` and `library/` dropped) and tag of an image reference. */

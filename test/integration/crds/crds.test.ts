@@ -193,15 +193,16 @@ describe('the dapr.io CRDs (crds/) on a real apiserver', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
+  // The file names are upstream's: the dapr CLI and users' scripts apply them by these names.
   it('ships exactly the seven dapr.io CRDs, and all are established', async () => {
     expect(readdirSync(crdsDir).sort()).toEqual([
       'components.yaml',
-      'configurations.yaml',
+      'configuration.yaml',
       'httpendpoints.yaml',
       'mcpservers.yaml',
-      'resiliencies.yaml',
-      'subscriptions.yaml',
-      'workflowaccesspolicies.yaml',
+      'resiliency.yaml',
+      'subscription.yaml',
+      'workflowaccesspolicy.yaml',
     ]);
     const applied = await kc(['apply', '--server-side', '-f', crdsDir]);
     expect(applied.stderr).toBe('');

@@ -1,0 +1,159 @@
+// The seven *Update streams (operator.md §1.6). One broadcaster per kind listens to its cache
+// and hands each change to the watchers of the object's namespace only. A watcher turns it into
+// at most one message (scopes.ts), and sends its messages strictly in order through its own
+// queue, waiting for the connection to drain when the client reads slowly. The JSON (with
+// secrets resolved) is built once per change and namespace, however many sidecars watch.
+// Nothing is sent on connect; if a secret cannot be resolved, that watcher's stream ends (OK),
+// as upstream's does, and daprd reconnects.
+import type { Logger } from '../../kit/logger.js';
+import type { Change, KubeObject, ResourceCache } from '../cache/resource-cache.js';
+import { encodeEvent } from '../proto/operator.js';
+import { messageFor } from './scopes.js';
+import { resolvedJson, type SecretReader } from './secrets.js';
+
+/** The transport side of one stream. */
+export interface StreamSink {
+  /** Writes one encoded event; false when the client is behind (then wait for drained()). */
+  write(message: Buffer): boolean;
+  drained(): Promise<void>;
+  /** Ends the stream with OK. */
+  end(): void;
+}
+
+/** Encoded events of one change, built on first use and shared by every watcher. */
+type EncodedEvents = (object: KubeObject, type: number) => Promise<Buffer>;
+
+export class StreamWatcher {
+  readonly appId: string;
+  /** ConfigurationUpdate: only this name is forwarded. */
+  readonly onlyName: string | undefined;
+  readonly #sink: StreamSink;
+  readonly #log: Logger | undefined;
+  #tail: Promise<void> = Promise.resolve();
+  #closed = false;
+  #sent = 0;
+
+  constructor(appId: string, onlyName: string | undefined, sink: StreamSink, log?: Logger) {
+    this.appId = appId;
+    this.onlyName = onlyName;
+    this.#sink = sink;
+    this.#log = log;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Messages written so far (tests). */
+  get sent(): number {
+    return this.#sent;
+  }
+
+  /** Resolves when every message accepted so far has been written (tests). */
+  idle(): Promise<void> {
+    return this.#tail;
+  }
+
+  /** Stops sending (the client went away). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Ends the stream with OK (shutdown). */
+  end(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#sink.end();
+  }
+
+  offer(change: Change, encoded: EncodedEvents): void {
+    if (this.#closed) return;
+    if (this.onlyName !== undefined && change.object.metadata.name !== this.onlyName) return;
+    const message = messageFor(change, this.appId);
+    if (message === undefined) return;
+    const pending = encoded(message.object, message.type);
+    pending.catch(() => undefined); // reported below, in order
+    this.#tail = this.#tail.then(async () => {
+      if (this.#closed) return;
+      let bytes: Buffer;
+      try {
+        bytes = await pending;
+      } catch (err) {
+        const { namespace, name } = message.object.metadata;
+        this.#log?.warn(
+          `Ending the stream of ${this.appId}: cannot resolve the secrets of ${message.object.kind} ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`,
+        );
+        this.#closed = true;
+        this.#sink.end();
+        return;
+      }
+      if (this.#closed) return;
+      this.#sent++;
+      if (!this.#sink.write(bytes)) await this.#sink.drained();
+    });
+  }
+}
+
+export class KindBroadcaster {
+  readonly #byNamespace = new Map<string, Set<StreamWatcher>>();
+  readonly #readSecret: SecretReader;
+  readonly #unsubscribe: () => void;
+
+  constructor(cache: ResourceCache, readSecret: SecretReader) {
+    this.#readSecret = readSecret;
+    this.#unsubscribe = cache.subscribe((change) => this.#dispatch(change));
+  }
+
+  get watcherCount(): number {
+    let n = 0;
+    for (const set of this.#byNamespace.values()) n += set.size;
+    return n;
+  }
+
+  add(namespace: string, watcher: StreamWatcher): () => void {
+    let set = this.#byNamespace.get(namespace);
+    if (set === undefined) {
+      set = new Set();
+      this.#byNamespace.set(namespace, set);
+    }
+    set.add(watcher);
+    return () => {
+      watcher.close();
+      set.delete(watcher);
+      if (set.size === 0 && this.#byNamespace.get(namespace) === set) this.#byNamespace.delete(namespace);
+    };
+  }
+
+  #dispatch(change: Change): void {
+    const namespace = change.object.metadata.namespace;
+    const watchers = this.#byNamespace.get(namespace);
+    if (watchers === undefined) return;
+    const json = new Map<KubeObject, Promise<Buffer>>();
+    const events = new Map<string, Promise<Buffer>>();
+    const encoded: EncodedEvents = (object, type) => {
+      const key = `${object === change.object ? 'new' : 'old'}:${type}`;
+      let event = events.get(key);
+      if (event === undefined) {
+        let body = json.get(object);
+        if (body === undefined) {
+          body = resolvedJson(object, namespace, this.#readSecret);
+          json.set(object, body);
+        }
+        event = body.then((bytes) => encodeEvent({ object: bytes, type }));
+        events.set(key, event);
+      }
+      return event;
+    };
+    for (const watcher of watchers) watcher.offer(change, encoded);
+  }
+
+  /** Ends every watcher's stream (shutdown). */
+  endAll(): void {
+    for (const set of this.#byNamespace.values()) for (const w of set) w.end();
+    this.#byNamespace.clear();
+  }
+
+  dispose(): void {
+    this.#unsubscribe();
+  }
+}

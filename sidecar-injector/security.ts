@@ -1,0 +1,46 @@
+// The injector's identity (injector-and-chart.md §4): an SVID from sentry for `dapr-injector` in
+// the control-plane namespace, with an RSA key because some cloud apiservers refuse Ed25519
+// webhook serving certificates. Sentry adds the DNS name dapr-sidecar-injector.<ns>.svc that the
+// apiserver checks. The provider re-reads the trust anchors file and renews at half-life.
+import type { HealthTarget } from '../kit/health-targets.js';
+import type { Logger } from '../kit/logger.js';
+import { SecurityProvider } from '../kit/security/provider.js';
+// The SignCertificate client placement already uses; the wire call is the same for every service.
+import { sentrySigner } from '../placement/security.js';
+import { createCsrPem } from '../sentry/ca/csr-builder.js';
+import type { InjectorOptions } from './options.js';
+
+export const INJECTOR_APP_ID = 'dapr-injector';
+
+/** The DNS name sentry puts in the injector's certificate, and the apiserver dials. */
+export function injectorServiceDnsName(namespace: string): string {
+  return `dapr-sidecar-injector.${namespace}.svc`;
+}
+
+/** Upstream's default when DAPR_SENTRY_ADDRESS is unset. */
+export function defaultSentryAddress(namespace: string): string {
+  return `dapr-sentry.${namespace}.svc.cluster.local:443`;
+}
+
+export function injectorSecurity(
+  options: InjectorOptions,
+  env: NodeJS.ProcessEnv,
+  log: Logger,
+  health: HealthTarget,
+): SecurityProvider {
+  const e = options.env;
+  return new SecurityProvider({
+    appId: INJECTOR_APP_ID,
+    namespace: e.namespace,
+    trustDomain: e.controlPlaneTrustDomain,
+    trustAnchorsFile: e.trustAnchorsFile,
+    sentryAddress: e.sentryAddress !== '' ? e.sentryAddress : defaultSentryAddress(e.namespace),
+    keyAlgorithm: 'rsa',
+    kubernetesMode: true,
+    env,
+    createCsrPem,
+    sign: sentrySigner,
+    log,
+    health,
+  });
+}

@@ -1,0 +1,387 @@
+// charts/dapr on a real apiserver with pods run by the node agent: every variant's objects pass
+// server-side validation, `helm install` creates every object, our four services (started from
+// the rendered pod specs) and Dapr's scheduler become Ready, `helm test` passes, the documented
+// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { V1Pod, V1PodList } from '@kubernetes/client-node';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
+import { parseAllDocuments } from 'yaml';
+import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { runId } from '../../harness/process.js';
+import { Helm, run, type ToolResult } from '../../harness/tools.js';
+import { waitFor } from '../../harness/wait.js';
+import { cachedBinary } from '../../deps/paths.js';
+import { chartDir, renderArgs, upstreamValuesFiles, type K8sObject } from '../../chart/render.js';
+
+const NS = 'dapr-system';
+// The test cluster has no volume provisioner (PVCs are refused by the node agent) and one small
+// machine: the scheduler keeps its etcd in memory and runs one replica.
+const INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true', 'dapr_scheduler.replicaCount=1'];
+const WORKLOADS = [
+  'dapr-sentry',
+  'dapr-operator',
+  'dapr-sidecar-injector',
+  'dapr-placement-server',
+  'dapr-scheduler-server',
+];
+
+let env: TestEnvironment;
+let helm: Helm;
+let dir: string;
+/** When `helm install` started, for the time-to-Ready numbers. */
+let installedAt = 0;
+
+const helmIn = (args: readonly string[], timeoutMs = 120_000): Promise<ToolResult> =>
+  helm.run(args, { kubeconfig: env.cluster.kubeconfigPath, timeoutMs });
+const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
+const isReady = (p: V1Pod): boolean =>
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** The last log lines of every pod of an app, for failure messages. */
+function diagnostics(app: string): string {
+  return env.agent
+    .timings()
+    .filter((t) => t.pod.startsWith(`${NS}/${app}`))
+    .map((t) => {
+      const [ns, name] = t.pod.split('/') as [string, string];
+      try {
+        return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-30).join('\n')}`;
+      } catch (err) {
+        return `--- ${t.pod}: ${(err as Error).message}`;
+      }
+    })
+    .join('\n');
+}
+
+async function readyPods(app: string, count: number, timeoutMs: number): Promise<V1Pod[]> {
+  return waitFor(
+    async () => {
+      const pods = (await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`)).items;
+      return pods.length === count && pods.every(isReady) ? pods : undefined;
+    },
+    { what: `${count} Ready pod(s) of ${app}`, timeoutMs },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${diagnostics(app)}`);
+  });
+}
+
+async function must(result: Promise<ToolResult>): Promise<ToolResult> {
+  const r = await result;
+  if (r.code !== 0) throw new Error(`command failed (${r.code}): ${r.stderr}`);
+  return r;
+}
+
+/**
+ * The URI SAN of the certificate a TLS server at ip:port presents, after verifying its chain
+ * against the given trust anchors (the handshake fails otherwise). Host names are not checked,
+ * as Dapr's clients check the SPIFFE id instead.
+ */
+function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | undefined> {
+  return new Promise((ok, fail) => {
+    const sock = tlsConnect(
+      { host: ip, port, ca, ALPNProtocols: ['h2'], checkServerIdentity: () => undefined },
+      () => {
+        const san = sock.getPeerCertificate().subjectaltname;
+        sock.destroy();
+        ok(san);
+      },
+    );
+    sock.setTimeout(5000, () => sock.destroy(new Error(`TLS to ${ip}:${port} timed out`)));
+    sock.on('error', fail);
+  });
+}
+
+/** `kubectl apply --dry-run=server` of a rendered chart: the apiserver validates every object. */
+async function serverDryRun(name: string, args: readonly string[]): Promise<ToolResult> {
+  const rendered = await helm.run(['template', 'dapr', chartDir, ...args]);
+  if (rendered.code !== 0) throw new Error(`helm template (${name}) failed: ${rendered.stderr}`);
+  const file = join(dir, `${name}.yaml`);
+  writeFileSync(file, rendered.stdout);
+  // Server-side apply under its own field manager: objects the installed release already owns
+  // (cluster-scoped ones) are validated as updates, without kubectl's client-side warnings.
+  return env.kubectl([
+    'apply',
+    '--server-side',
+    '--force-conflicts',
+    '--field-manager=dry-run-check',
+    '--dry-run=server',
+    '-f',
+    file,
+  ]);
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-chart-install-`));
+  helm = new Helm();
+  env = await startTestEnvironment({ agent: { backoff: { initialMs: 1000, maxMs: 5000 } } });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+  helm?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}, 120_000);
+
+describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', () => {
+  let manifest: K8sObject[] = [];
+
+  it('creates the CRDs and every rendered object', async () => {
+    const t0 = Date.now();
+    installedAt = t0;
+    const r = await helmIn([
+      'install',
+      'dapr',
+      chartDir,
+      '-n',
+      NS,
+      '--create-namespace',
+      ...INSTALL_SETS.flatMap((s) => ['--set', s]),
+    ]);
+    expect(r.stderr.replace(/^.*symbolic link.*\n/gm, '')).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('STATUS: deployed');
+    process.stdout.write(`[chart] helm install: ${Date.now() - t0} ms\n`);
+    const crds = await env.kubectl(['get', 'crd', '-l', 'app.kubernetes.io/part-of=dapr', '-o', 'name']);
+    expect(crds.stdout.trim().split('\n')).toHaveLength(7);
+
+    const got = await helmIn(['get', 'manifest', 'dapr', '-n', NS]);
+    manifest = parseAllDocuments(got.stdout)
+      .map((d) => d.toJS() as K8sObject | null)
+      .filter((o): o is K8sObject => o !== null);
+    expect(manifest.length).toBeGreaterThan(35);
+    for (const o of manifest) {
+      const ns = o.metadata.namespace;
+      const res = await env.kubectl([
+        'get',
+        o.kind,
+        o.metadata.name,
+        ...(ns ? ['-n', ns] : []),
+        '-o',
+        'name',
+      ]);
+      expect({ object: `${o.kind}/${o.metadata.name}`, found: res.code === 0 }).toEqual({
+        object: `${o.kind}/${o.metadata.name}`,
+        found: true,
+      });
+    }
+  });
+
+  it('runs the rendered pods until every control-plane service is Ready', async () => {
+    const t0 = installedAt;
+    for (const app of WORKLOADS) {
+      const pods = await readyPods(app, 1, 180_000);
+      const pod = pods[0]!;
+      // The dapr CLI's view (dapr status -k): containers[0] runs and is ready.
+      expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
+      expect(pod.spec?.containers[0]?.name).toBe(app);
+      process.stdout.write(`[chart] ${app} Ready ${Date.now() - t0} ms after helm install started\n`);
+    }
+    // Sentry filled the trust bundle the chart created empty.
+    const bundle = await get<{ data?: Record<string, string> }>(
+      `/api/v1/namespaces/${NS}/configmaps/dapr-trust-bundle`,
+    );
+    expect(bundle.data?.['ca.crt']).toContain('BEGIN CERTIFICATE');
+    // Placement (ours) and the scheduler (Dapr's) serve with SVIDs our sentry issued from it.
+    const ca = bundle.data?.['ca.crt'] ?? '';
+    const podIp = async (app: string): Promise<string> =>
+      (await readyPods(app, 1, 10_000))[0]!.status!.podIP!;
+    expect(await verifiedUriSan(await podIp('dapr-placement-server'), 50005, ca)).toBe(
+      `URI:spiffe://cluster.local/ns/${NS}/dapr-placement`,
+    );
+    expect(await verifiedUriSan(await podIp('dapr-scheduler-server'), 50006, ca)).toContain(
+      `URI:spiffe://cluster.local/ns/${NS}/dapr-scheduler`,
+    );
+  }, 400_000);
+
+  it('passes `helm test` (the hook pod checks every service)', async () => {
+    const r = await helmIn(['test', 'dapr', '-n', NS, '--timeout', '3m'], 200_000);
+    expect(r.stdout).toMatch(/TEST SUITE:\s+dapr-control-plane-health[\s\S]*Phase:\s+Succeeded/);
+    expect(r.code).toBe(0);
+    // The pod is deleted once it succeeded; the node agent keeps its log.
+    const log = env.logs(NS, 'dapr-control-plane-health');
+    for (const part of ['sentry', 'operator', 'sidecar-injector', 'placement-0', 'scheduler-0']) {
+      expect(log).toContain(`healthy: ${part}`);
+    }
+    expect(log).not.toContain('NOT HEALTHY');
+  }, 220_000);
+
+  it('upgrades in place to the OpenShift values: every workload rolls out and `helm test` passes again', async () => {
+    const t0 = Date.now();
+    const r = await helmIn([
+      'upgrade',
+      'dapr',
+      chartDir,
+      '-n',
+      NS,
+      '--reuse-values',
+      '-f',
+      join(chartDir, 'ci/openshift-values.yaml'),
+    ]);
+    expect(r.code).toBe(0);
+    for (const app of WORKLOADS) {
+      const kind = app.endsWith('-server') ? 'statefulsets' : 'deployments';
+      await waitFor(
+        async () => {
+          const w = await get<{
+            metadata: { generation: number };
+            status: {
+              observedGeneration?: number;
+              replicas?: number;
+              readyReplicas?: number;
+              updatedReplicas?: number;
+              currentRevision?: string;
+              updateRevision?: string;
+            };
+          }>(`/apis/apps/v1/namespaces/${NS}/${kind}/${app}`);
+          const st = w.status;
+          const settled =
+            (st.observedGeneration ?? 0) >= w.metadata.generation &&
+            st.readyReplicas === st.replicas &&
+            st.updatedReplicas === st.replicas &&
+            (kind === 'deployments' || st.currentRevision === st.updateRevision);
+          return settled || undefined;
+        },
+        { what: `${app} to roll out`, timeoutMs: 180_000 },
+      ).catch((err: Error) => {
+        throw new Error(`${err.message}\n${diagnostics(app)}`);
+      });
+      const pods = await readyPods(app, 1, 60_000);
+      // No fixed ids left for the platform to reject: the pods run as the image's user.
+      expect(JSON.stringify(pods[0]!.spec)).not.toMatch(/runAsUser|runAsGroup|fsGroup/);
+    }
+    process.stdout.write(
+      `[chart] helm upgrade to the OpenShift values rolled out in ${Date.now() - t0} ms\n`,
+    );
+    const test = await helmIn(['test', 'dapr', '-n', NS, '--timeout', '3m'], 200_000);
+    expect(test.stdout).toMatch(/Phase:\s+Succeeded/);
+    expect(test.code).toBe(0);
+  }, 400_000);
+
+  it.each([
+    ['default', []],
+    ['HA', ['-f', join(chartDir, 'ci/ha-values.yaml')]],
+    ['OpenShift', ['-f', join(chartDir, 'ci/openshift-values.yaml')]],
+  ])('validates the %s rendering on the apiserver (server-side dry run)', async (name, extra) => {
+    await env.kubectl(['create', 'namespace', 'dapr-dryrun']);
+    const r = await serverDryRun(name, [...renderArgs({ namespace: 'dapr-dryrun' }), ...extra]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/deployment\.apps\/dapr-operator serverside-applied \(server dry run\)/);
+  });
+
+  it("validates the rendering with Dapr 1.18.3's own values files (server-side dry run)", async () => {
+    const upstream = upstreamValuesFiles();
+    const full = join(dir, 'upstream-subcharts.yaml');
+    writeFileSync(full, upstream.full);
+    await env.kubectl(['create', 'namespace', 'dapr-dryrun']);
+    const r = await serverDryRun('upstream', [
+      ...renderArgs({ namespace: 'dapr-dryrun' }),
+      '-f',
+      upstream.parent,
+      '-f',
+      full,
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+  });
+
+  it('upgrades the CRDs the documented way, keeping the operator-patched conversion settings', async () => {
+    // An older CRD in place: no printer columns. The operator has patched its webhook settings.
+    await must(
+      env.kubectl([
+        'patch',
+        'crd',
+        'components.dapr.io',
+        '--type=json',
+        '-p',
+        '[{"op":"remove","path":"/spec/versions/0/additionalPrinterColumns"}]',
+      ]),
+    );
+    // What the operator patches in: the trust anchors sentry wrote, base64 ([]byte in JSON).
+    const anchors = await get<{ data: Record<string, string> }>(
+      `/api/v1/namespaces/${NS}/configmaps/dapr-trust-bundle`,
+    );
+    const caBundle = Buffer.from(anchors.data['ca.crt'] ?? '').toString('base64');
+    expect(caBundle).not.toBe('');
+    await must(
+      env.kubectl([
+        'patch',
+        'crd',
+        'subscriptions.dapr.io',
+        '--type=json',
+        '-p',
+        JSON.stringify([
+          { op: 'replace', path: '/spec/conversion/webhook/clientConfig/service/namespace', value: NS },
+          { op: 'add', path: '/spec/conversion/webhook/clientConfig/caBundle', value: caBundle },
+        ]),
+      ]),
+    );
+    // The command of charts/dapr/README.md ("Upgrading the CRDs"). A client-side apply merges
+    // into the live CRDs, so the caBundle the operator patched in stays.
+    const script = `"${cachedBinary('helm')}" show crds "${chartDir}" | sed 's/namespace: replaceme/namespace: ${NS}/' | "${cachedBinary('kubectl')}" apply -f -`;
+    const r = await run('bash', ['-o', 'pipefail', '-c', script], {
+      kubeconfig: env.cluster.kubeconfigPath,
+      env: {
+        HELM_CACHE_HOME: join(helm.home, 'cache'),
+        HELM_CONFIG_HOME: join(helm.home, 'config'),
+        HELM_DATA_HOME: join(helm.home, 'data'),
+      },
+    });
+    expect(r.code).toBe(0);
+    const components = JSON.parse(
+      (await env.kubectl(['get', 'crd', 'components.dapr.io', '-o', 'json'])).stdout,
+    ) as { spec: { versions: Array<{ additionalPrinterColumns?: Array<{ name: string }> }> } };
+    expect(components.spec.versions[0]?.additionalPrinterColumns?.map((c) => c.name)).toEqual([
+      'Type',
+      'Version',
+      'Age',
+    ]);
+    const subs = JSON.parse(
+      (await env.kubectl(['get', 'crd', 'subscriptions.dapr.io', '-o', 'json'])).stdout,
+    ) as {
+      spec: {
+        conversion: { webhook: { clientConfig: { caBundle?: string; service: { namespace: string } } } };
+      };
+    };
+    expect(subs.spec.conversion.webhook.clientConfig.service.namespace).toBe(NS);
+    expect(subs.spec.conversion.webhook.clientConfig.caBundle).toBe(caBundle);
+  });
+
+  it('helm uninstall leaves nothing but the CRDs', async () => {
+    const r = await helmIn(['uninstall', 'dapr', '-n', NS, '--wait', '--timeout', '2m'], 150_000);
+    expect(r.code).toBe(0);
+    await waitFor(async () => (await get<V1PodList>(`/api/v1/namespaces/${NS}/pods`)).items.length === 0, {
+      what: 'the dapr-system pods to be gone',
+      timeoutMs: 90_000,
+    });
+    for (const o of manifest) {
+      const ns = o.metadata.namespace;
+      const res = await env.kubectl([
+        'get',
+        o.kind,
+        o.metadata.name,
+        ...(ns ? ['-n', ns] : []),
+        '-o',
+        'name',
+        '--ignore-not-found',
+      ]);
+      expect({ object: `${o.kind}/${o.metadata.name}`, left: res.stdout.trim() }).toEqual({
+        object: `${o.kind}/${o.metadata.name}`,
+        left: '',
+      });
+    }
+    const left = await env.kubectl(['get', 'all,cm,secret,sa,role,rolebinding,pdb', '-n', NS, '-o', 'name']);
+    // What Kubernetes itself keeps in every namespace.
+    expect(
+      left.stdout
+        .trim()
+        .split('\n')
+        .filter((l) => l && !/^(serviceaccount\/default|configmap\/kube-root-ca\.crt)$/.test(l)),
+    ).toEqual([]);
+    const crds = await env.kubectl(['get', 'crd', '-l', 'app.kubernetes.io/part-of=dapr', '-o', 'name']);
+    expect(crds.stdout.trim().split('\n')).toHaveLength(7);
+  }, 200_000);
+});

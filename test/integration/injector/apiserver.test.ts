@@ -1,0 +1,243 @@
+// Issue #7 through the real apiserver: our sentry and our injector run as pods (the node agent
+// runs them), the chart's MutatingWebhookConfiguration points at the injector's Service, and
+// the apiserver reaches the webhook through the Service's EndpointSlice (aggregator routing),
+// verifying the serving certificate against the caBundle the injector patched in. A Deployment
+// with dapr.io/enabled then yields a stored pod carrying exactly the daprd container our patcher
+// builds. daprd itself cannot be built on this machine: the node agent reports the daprd
+// container as DaprdUnavailable, and this test asserts that report instead of pretending.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { V1ConfigMap, V1Pod, V1PodList } from '@kubernetes/client-node';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
+import { testConfig } from '../../../sidecar-injector/patcher/fixtures.js';
+import type { Container, Pod } from '../../../sidecar-injector/patcher/k8s-types.js';
+import { buildPatch } from '../../../sidecar-injector/patcher/patch.js';
+import { daprBinDir, repoRoot } from '../../deps/paths.js';
+import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { waitFor } from '../../harness/wait.js';
+
+const DAPRD = join(daprBinDir(), 'daprd');
+const fixture = (dir: string, name: string): string =>
+  readFileSync(join(repoRoot, 'test', 'fixtures', dir, name), 'utf8');
+
+let env: TestEnvironment;
+const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
+const isReady = (p: V1Pod): boolean =>
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+async function readyPod(namespace: string, app: string, timeoutMs = 90_000): Promise<V1Pod> {
+  return waitFor(
+    async () => {
+      const pods = (await get<V1PodList>(`/api/v1/namespaces/${namespace}/pods?labelSelector=app%3D${app}`))
+        .items;
+      return pods.length === 1 && isReady(pods[0]!) ? pods[0] : undefined;
+    },
+    { what: `${app} to be Ready`, timeoutMs },
+  ).catch((err: Error) => {
+    const logs = env.agent
+      .timings()
+      .filter((t) => t.pod.startsWith(`${namespace}/${app}`))
+      .map((t) => {
+        const [ns, name] = t.pod.split('/') as [string, string];
+        try {
+          return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-30).join('\n')}`;
+        } catch (e) {
+          return `--- ${t.pod}: ${(e as Error).message}`;
+        }
+      })
+      .join('\n');
+    throw new Error(`${err.message}\n${logs}`);
+  });
+}
+
+beforeAll(async () => {
+  env = await startTestEnvironment({
+    agent: {
+      backoff: { initialMs: 1000, maxMs: 5000 },
+      // daprd cannot be built here; the agent sees it as absent either way, so the report is
+      // deterministic even on a machine that has it.
+      imagePaths: { exists: (path) => path !== DAPRD && existsSync(path) },
+    },
+  });
+}, 180_000);
+
+afterAll(async () => {
+  await env?.stop();
+}, 120_000);
+
+describe('a Deployment with dapr.io/enabled, through the real apiserver and our injector', () => {
+  let injectorPod: V1Pod;
+
+  it('runs our sentry and our injector as pods; the injector gets its certificate and patches the caBundle', async () => {
+    await env.apply(fixture('upstream-control-plane', 'crds.yaml'));
+    await waitFor(
+      async () =>
+        (
+          await env.kubectl([
+            'wait',
+            '--for=condition=Established',
+            '--timeout=20s',
+            'crd',
+            '-l',
+            'app.kubernetes.io/part-of=dapr',
+          ])
+        ).code === 0,
+      { what: 'the dapr.io CRDs to be established' },
+    );
+    await env.apply(fixture('upstream-control-plane', 'base.yaml'));
+    await env.apply(fixture('injector', 'sentry.yaml'));
+    await readyPod('dapr-system', 'dapr-sentry');
+    const t0 = Date.now();
+    await env.apply(fixture('injector', 'injector.yaml'));
+    injectorPod = await readyPod('dapr-system', 'dapr-sidecar-injector');
+    process.stdout.write(`[injector] Deployment → Ready: ${Date.now() - t0} ms\n`);
+
+    const cm = await get<V1ConfigMap>('/api/v1/namespaces/dapr-system/configmaps/dapr-trust-bundle');
+    const mwc = await get<{ webhooks: { clientConfig: { caBundle?: string } }[] }>(
+      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/dapr-sidecar-injector',
+    );
+    expect(Buffer.from(mwc.webhooks[0]!.clientConfig.caBundle ?? '', 'base64').toString()).toBe(
+      cm.data?.['ca.crt'],
+    );
+    // The serving certificate: RSA, the Service DNS name, signed under those anchors.
+    const served = await new Promise<X509Certificate>((resolve, reject) => {
+      void import('node:tls').then(({ connect }) => {
+        const sock = connect(
+          {
+            host: injectorPod.status!.podIP!,
+            port: 4000,
+            servername: 'dapr-sidecar-injector.dapr-system.svc',
+            ca: cm.data!['ca.crt'],
+          },
+          () => {
+            const cert = sock.getPeerX509Certificate();
+            sock.destroy();
+            if (cert === undefined) reject(new Error('no peer certificate'));
+            else resolve(cert);
+          },
+        );
+        sock.on('error', reject);
+      });
+    });
+    expect(served.publicKey.asymmetricKeyType).toBe('rsa');
+    expect(served.subjectAltName).toContain('DNS:dapr-sidecar-injector.dapr-system.svc');
+    expect(served.subjectAltName).toContain('URI:spiffe://cluster.local/ns/dapr-system/dapr-injector');
+  });
+
+  it('stores the Deployment pod with the daprd container exactly as our patcher builds it', async () => {
+    await env.apply(`
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: orders, namespace: default }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: orders } }
+  template:
+    metadata:
+      labels: { app: orders }
+      annotations:
+        dapr.io/enabled: "true"
+        dapr.io/app-id: orders
+        dapr.io/app-port: "8080"
+        dapr.io/log-level: debug
+    spec:
+      containers:
+        - name: app
+          image: dapr-ts/test-app:echo
+          ports: [{ containerPort: 8080 }]
+`);
+    const pod = await waitFor(
+      async () =>
+        (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dorders')).items[0],
+      { what: 'the orders pod to be created', timeoutMs: 60_000 },
+    );
+    const stored = pod as unknown as Pod;
+    const daprd = stored.spec?.containers?.find((c) => c.name === 'daprd');
+    expect(daprd).toBeDefined();
+    expect(stored.metadata?.labels).toMatchObject({
+      'dapr.io/sidecar-injected': 'true',
+      'dapr.io/app-id': 'orders',
+      'dapr.io/metrics-enabled': 'true',
+    });
+
+    // What our patcher makes of the pod as the apiserver handed it to the webhook: the stored
+    // pod without what the injection added (the apiserver's defaults were there already).
+    const added = new Set(['dapr-identity-token']);
+    const before: Pod = {
+      ...stored,
+      metadata: {
+        ...stored.metadata,
+        labels: { app: 'orders', 'pod-template-hash': stored.metadata!.labels!['pod-template-hash']! },
+      },
+      spec: {
+        ...stored.spec,
+        containers: stored.spec!.containers!.filter((c) => c.name !== 'daprd').map(withoutInjectedEnv),
+        volumes: (stored.spec!.volumes ?? []).filter((v) => !added.has(v.name)),
+      },
+    };
+    const anchors = (await get<V1ConfigMap>('/api/v1/namespaces/dapr-system/configmaps/dapr-trust-bundle'))
+      .data!['ca.crt']!;
+    const outcome = buildPatch(
+      before,
+      testConfig(before, { request: { namespace: 'default', trustAnchors: anchors, mtlsEnabled: true } }),
+    );
+    expect(outcome.kind).toBe('patch');
+    const expected = applyPatch(before, outcome.kind === 'patch' ? outcome.ops : []);
+    const expectedDaprd = expected.spec!.containers!.find((c) => c.name === 'daprd')!;
+    // The stored container is the expected one plus the apiserver's defaults (terminationMessagePath,
+    // probe scheme and successThreshold, ...): every field we set is there with our value, and
+    // arrays (args, env, ports, mounts) are equal element by element, in order.
+    // The apiserver's ServiceAccount admission plugin runs again after the webhook (reinvocation)
+    // and mounts the pod's kube-api-access-* volume into every container, daprd included, as on
+    // any cluster: that one mount, last in the list, is not ours.
+    const mounts = daprd!.volumeMounts ?? [];
+    expect(mounts.at(-1)?.name).toMatch(/^kube-api-access-/);
+    const ours = { ...daprd!, volumeMounts: mounts.slice(0, -1) };
+    expect(ours).toMatchObject(expectedDaprd);
+    expect(ours.volumeMounts).toEqual(expectedDaprd.volumeMounts);
+    expect(daprd!.args).toEqual(expectedDaprd.args);
+    // Env: same names in the same order; values compared by toMatchObject above (the apiserver
+    // adds fieldRef.apiVersion: v1 to POD_NAME).
+    expect(daprd!.env!.map((e) => e.name)).toEqual(expectedDaprd.env!.map((e) => e.name));
+    expect(stored.spec!.volumes!.map((v) => v.name)).toEqual(expected.spec!.volumes!.map((v) => v.name));
+    expect(stored.spec!.containers!.find((c) => c.name === 'app')!.env).toEqual(
+      expected.spec!.containers!.find((c) => c.name === 'app')!.env,
+    );
+  });
+
+  it('the node agent runs the app and reports daprd as unavailable (daprd cannot be built here)', async () => {
+    const status = await waitFor(
+      async () => {
+        const pod = (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dorders'))
+          .items[0];
+        const daprd = pod?.status?.containerStatuses?.find((c) => c.name === 'daprd');
+        const app = pod?.status?.containerStatuses?.find((c) => c.name === 'app');
+        return daprd?.state?.waiting?.reason !== undefined && app?.state?.running !== undefined
+          ? { daprd, app }
+          : undefined;
+      },
+      { what: 'the orders pod to report its containers', timeoutMs: 60_000 },
+    );
+    expect(status.daprd.state?.waiting?.reason).toBe('DaprdUnavailable');
+    expect(status.daprd.state?.waiting?.message).toContain('daprd');
+    expect(status.daprd.ready).toBe(false);
+    expect(status.app.state?.running).toBeDefined();
+  });
+
+  it('counts the injection in the upstream metric', async () => {
+    const metrics = await (await fetch(`http://${injectorPod.status!.podIP}:9090/`)).text();
+    expect(metrics).toMatch(/^dapr_injector_sidecar_injection_succeeded_total\{app_id="orders"\} [1-9]/m);
+  });
+});
+
+/** An app container as it was before the injector added its variables. */
+function withoutInjectedEnv(c: Container): Container {
+  const env = (c.env ?? []).filter(
+    (e) => !['DAPR_HTTP_PORT', 'DAPR_GRPC_PORT', 'APP_PROTOCOL'].includes(e.name),
+  );
+  const copy: Record<string, unknown> = { ...c, env };
+  if (env.length === 0) delete copy.env;
+  return copy as unknown as Container;
+}
