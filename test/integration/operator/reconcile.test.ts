@@ -32,12 +32,16 @@ const isReady = (p: V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 async function readyPod(app: string, timeoutMs = 90_000): Promise<V1Pod> {
+  return (await readyPods(app, 1, timeoutMs))[0]!;
+}
+
+async function readyPods(app: string, count: number, timeoutMs = 90_000): Promise<V1Pod[]> {
   return waitFor(
     async () => {
       const pods = (
         await api.get<V1PodList>(`/api/v1/namespaces/dapr-system/pods?labelSelector=app%3D${app}`)
-      ).items.filter((p) => p.metadata?.deletionTimestamp === undefined);
-      return pods.length === 1 && isReady(pods[0]!) ? pods[0] : undefined;
+      ).items.filter((p) => p.metadata?.deletionTimestamp == null);
+      return pods.length === count && pods.every(isReady) ? pods : undefined;
     },
     { what: `${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {
@@ -61,17 +65,13 @@ function podLogs(app: string): string {
 }
 
 /** The chart's operator Deployment, with our image and the dapr-ts command. */
-function ourOperatorYaml(): string {
+function ourOperatorYaml(replicas = 1): string {
   const upstream = upstreamFixture('operator.yaml');
   const deployment = upstream.slice(upstream.indexOf('apiVersion: apps/v1'));
   return deployment
     .replace('image: ghcr.io/dapr/dapr:1.18.3', 'image: ghcr.io/dapr-ts/dapr-ts:dev')
     .replace('command: [/operator]', 'command: [operator]')
-    .replace(
-      "            - --metrics-port\n            - '9090'",
-      // The Lease elector (kit/kubernetes/lease.ts) is not merged yet on this branch.
-      "            - --metrics-port\n            - '9090'\n            - --disable-leader-election",
-    );
+    .replace('replicas: 1', `replicas: ${replicas}`);
 }
 
 /** The upstream chart's operator pod (the fixture Deployment's template) as a bare Pod. */
@@ -591,4 +591,71 @@ describe('the upstream Go operator (v1.18.3) on the same inputs', () => {
     );
     expect(upstreamMs).toBeGreaterThan(0);
   }, 180_000);
+});
+
+describe('our operator with two replicas on the Lease operator.dapr.io', () => {
+  it('reconciles on exactly one replica and fails over when the leader goes', async () => {
+    // The upstream operator goes first (it releases the Lease on shutdown).
+    await api.delete('/api/v1/namespaces/dapr-system/pods/dapr-operator-upstream');
+    await waitFor(
+      async () =>
+        (await api.get<V1PodList>('/api/v1/namespaces/dapr-system/pods?labelSelector=app%3Ddapr-operator'))
+          .items.length === 0,
+      { what: 'the upstream operator pod to be gone', timeoutMs: 60_000 },
+    );
+    // Applied as a fresh Deployment: the deployment controller is still busy with the bulk, so a
+    // scale-up would wait; the pods come from the Deployment's ReplicaSet all the same.
+    await env.apply(ourOperatorYaml(2));
+    const pods = await readyPods('dapr-operator', 2, 240_000);
+    const gauge = 'dapr_operator_service_reconciler_workloads';
+    const holder = async (): Promise<string> =>
+      (
+        await api.get<{ spec: { holderIdentity?: string } }>(
+          '/apis/coordination.k8s.io/v1/namespaces/dapr-system/leases/operator.dapr.io',
+        )
+      ).spec.holderIdentity ?? '';
+    // Exactly one replica holds the workloads: the leader.
+    const held = await waitFor(
+      async () => {
+        const counts = await Promise.all(pods.map((p) => metricOf(p, gauge)));
+        return counts.filter((c) => c > 0).length === 1 ? counts : undefined;
+      },
+      { what: 'one replica to lead', timeoutMs: 60_000 },
+    );
+    const leader = pods[held.findIndex((c) => c > 0)]!;
+    const follower = pods[held.findIndex((c) => c === 0)]!;
+    const firstHolder = await holder();
+    expect(firstHolder).not.toBe('');
+    await createWorkload(
+      {
+        kind: 'Deployment',
+        name: 'ha-1',
+        annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'ha-1' },
+        paused: true,
+      },
+      'default',
+    );
+    await waitService('default', 'ha-1-dapr');
+    expect(await metricOf(follower, gauge)).toBe(0);
+
+    // The leader's pod goes (SIGTERM: it releases the Lease); the follower takes over.
+    const t0 = Date.now();
+    await api.delete(`/api/v1/namespaces/dapr-system/pods/${leader.metadata!.name!}`);
+    await createWorkload(
+      {
+        kind: 'Deployment',
+        name: 'ha-2',
+        annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'ha-2' },
+        paused: true,
+      },
+      'default',
+    );
+    await waitService('default', 'ha-2-dapr');
+    process.stdout.write(
+      `[operator] leader pod deleted → next Service written by the new leader: ${Date.now() - t0} ms\n`,
+    );
+    expect(await metricOf(follower, gauge)).toBeGreaterThan(0);
+    const secondHolder = await holder();
+    expect(secondHolder).not.toBe(firstHolder);
+  }, 400_000);
 });
