@@ -12,10 +12,11 @@ import { loadBootstrap } from '../bootstrap.js';
 import { Informers } from '../cache/informers.js';
 import type { OperatorOptions } from '../options.js';
 import { operatorSecurity } from '../security.js';
+import { sharedSecretReader } from './secret-cache.js';
 import type { SecretReader } from './secrets.js';
 import { OperatorApiServer } from './server.js';
 
-/** Secret.data straight from the API (never cached: a List must see rotated values, §1.5). */
+/** Secret.data from the API (shared for seconds only: a List must see rotated values, §1.5). */
 export function apiSecretReader(api: KubeApi): SecretReader {
   return async (namespace, name) => {
     const secret = await api.request<{ data?: Record<string, string> }>(
@@ -83,7 +84,7 @@ export function operatorApiPart({
           // Client certificates required, chained to the trust anchors (which the provider re-reads).
           credentials: experimental.createCertificateProviderServerCredentials(security, security, true),
           informers,
-          readSecret: apiSecretReader(kube),
+          readSecret: sharedSecretReader(apiSecretReader(kube)),
           log: logger('dapr.operator.api'),
           health: apiTarget,
           onListening,
