@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
+import { daprdStartup, OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
 import { startTestCluster } from '../../test/cluster/cluster.js';
 import { runId } from '../../test/harness/process.js';
 import { coreApi, ensureNamespace } from '../../test/integration/sentry/support.js';
@@ -146,7 +146,15 @@ async function main(): Promise<void> {
       startOperator(cp, 'go', ['--log-level', 'info']),
     ]);
     const results: Record<string, unknown> = {};
-    // Memory first, on idle operators: after both have listed, then with the pods added.
+    // Memory first, on idle operators: after both have listed, then with the pods added. One
+    // daprd-style sidecar runs its whole startup against each first, so that upstream (whose
+    // controller-runtime informers, the pod metadata one included, start on first use) watches
+    // everything ours does.
+    const sidecars = await Promise.all(
+      ['ts', 'go'].map((which) =>
+        daprdStartup({ ...identity, address: ops[which]!.address, operatorId: OPERATOR_ID, namespace: NS }),
+      ),
+    );
     await sleep(5_000);
     const before = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
     console.log(`RSS idle: ts ${before.ts} MiB, go ${before.go} MiB`);
@@ -157,6 +165,7 @@ async function main(): Promise<void> {
     const after = { ts: rssMiB(ops.ts.proc.pid), go: rssMiB(ops.go.proc.pid) };
     console.log(`RSS with ${pods} non-Dapr pods: ts ${after.ts} MiB, go ${after.go} MiB`);
     results.rss = { pods, before, after };
+    for (const s of sidecars) s.runtime.close();
     for (const n of sizes) {
       for (const which of ['ts', 'go']) {
         const p = await propagation(cp, ops[which]!, n, identity);

@@ -7,14 +7,16 @@ import { KubeClient, type KubeApi } from '../../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../../kit/kubernetes/config.js';
 import { logger, type Logger } from '../../kit/logger.js';
 import { runGroup, type Runner } from '../../kit/runner.js';
+import type { SecurityProvider } from '../../kit/security/provider.js';
 import { loadBootstrap } from '../bootstrap.js';
 import { Informers } from '../cache/informers.js';
 import type { OperatorOptions } from '../options.js';
 import { operatorSecurity } from '../security.js';
+import { sharedSecretReader } from './secret-cache.js';
 import type { SecretReader } from './secrets.js';
 import { OperatorApiServer } from './server.js';
 
-/** Secret.data straight from the API (never cached: a List must see rotated values, §1.5). */
+/** Secret.data from the API (shared for seconds only: a List must see rotated values, §1.5). */
 export function apiSecretReader(api: KubeApi): SecretReader {
   return async (namespace, name) => {
     const secret = await api.request<{ data?: Record<string, string> }>(
@@ -32,9 +34,21 @@ export interface ApiPartInput {
   readonly targets: HealthTargets;
   /** Reports the bound gRPC port (tests use port 0). */
   readonly onListening?: (port: number) => void;
+  /**
+   * Further parts that share this part's apiserver client and SVID (the conversion webhook, the
+   * CRD upkeep and the reconcilers), run in the same group.
+   */
+  readonly sharedParts?: (shared: { readonly api: KubeApi; readonly security: SecurityProvider }) => Runner[];
 }
 
-export function operatorApiPart({ options, env, log, targets, onListening }: ApiPartInput): Runner {
+export function operatorApiPart({
+  options,
+  env,
+  log,
+  targets,
+  onListening,
+  sharedParts,
+}: ApiPartInput): Runner {
   // Registered now, so /healthz is 503 until each is really ready.
   const securityTarget = targets.addTarget('security-provider');
   const operatorSecurityTarget = targets.addTarget('operator-security');
@@ -70,7 +84,7 @@ export function operatorApiPart({ options, env, log, targets, onListening }: Api
           // Client certificates required, chained to the trust anchors (which the provider re-reads).
           credentials: experimental.createCertificateProviderServerCredentials(security, security, true),
           informers,
-          readSecret: apiSecretReader(kube),
+          readSecret: sharedSecretReader(apiSecretReader(kube)),
           log: logger('dapr.operator.api'),
           health: apiTarget,
           onListening,
@@ -91,6 +105,7 @@ export function operatorApiPart({ options, env, log, targets, onListening }: Api
                 await server.run(s);
               },
             },
+            ...(sharedParts?.({ api: kube, security }) ?? []),
           ],
           signal,
         );

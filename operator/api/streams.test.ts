@@ -127,4 +127,29 @@ describe('operator streams (operator.md §1.6)', () => {
     expect(sink.messages).toEqual([{ type: ResourceEventType.CREATED, name: 'mine', rv: '2' }]);
     expect(broadcaster.watcherCount).toBe(0);
   });
+
+  it('a slow client is waited for (drain) without reordering or dropping', async () => {
+    const { cache, broadcaster } = setup(() => Promise.resolve({ k: 'dg==' }));
+    const written: string[] = [];
+    let release: (() => void) | undefined;
+    const sink: StreamSink = {
+      write: (message) => {
+        const o = JSON.parse(decodeEvent(message).object.toString()) as KubeObject;
+        written.push(o.metadata.resourceVersion ?? '');
+        return written.length !== 1; // the first write fills the buffer
+      },
+      drained: () => new Promise<void>((resolve) => (release = resolve)),
+      end: () => undefined,
+    };
+    const watcher = new StreamWatcher('app', undefined, sink);
+    broadcaster.add('default', watcher);
+    cache.upsert(comp('a', '1'));
+    cache.upsert(comp('a', '2'));
+    cache.upsert(comp('a', '3'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(written).toEqual(['1']); // held until the client drains
+    release!();
+    await watcher.idle();
+    expect(written).toEqual(['1', '2', '3']);
+  });
 });

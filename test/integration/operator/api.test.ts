@@ -390,12 +390,23 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     }
   });
 
-  it('across an apiserver restart the streams stay open and carry only real changes', async () => {
+  it('across an apiserver restart and 410 Gone (etcd compacted) the streams stay open and carry only real changes', async () => {
     const components = startup.streams.ComponentUpdate!;
     const counts = (): number[] => Object.values(startup.streams).map((r) => r.events.length);
     const before = counts();
     const original = cluster.processes.find((p) => p.name === 'kube-apiserver')!;
     await original.stop();
+    // Compact etcd's history while the apiserver is away: the informers' resourceVersions are
+    // then too old to resume from, and their watches get 410 Gone and must list again.
+    const etcd = `http://127.0.0.1:${cluster.layout.etcdClientPort}`;
+    const range = (await (
+      await fetch(`${etcd}/v3/kv/range`, { method: 'POST', body: JSON.stringify({ key: 'AA==' }) })
+    ).json()) as { header: { revision: string } };
+    const compacted = await fetch(`${etcd}/v3/kv/compaction`, {
+      method: 'POST',
+      body: JSON.stringify({ revision: range.header.revision, physical: true }),
+    });
+    expect(compacted.ok).toBe(true);
     restartedApiserver = await ManagedProcess.start({
       name: 'kube-apiserver',
       command: cachedBinary('kube-apiserver'),
@@ -424,6 +435,7 @@ describe('the operator API serves daprd 1.18.3 over mTLS from a real apiserver (
     const expected = [...before];
     expected[0]! += 1;
     expect(counts()).toEqual(expected);
+    expect(operator.proc.logTail(2_000)).toMatch(/expired; listing again/);
     expect((await httpRequest(`http://127.0.0.1:${operator.healthzPort}/healthz`)).status).toBe(200);
   }, 120_000);
 
