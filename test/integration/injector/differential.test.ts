@@ -13,7 +13,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
@@ -287,7 +287,11 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
       '/dev/null',
     ]).toString();
     const rotated = `${readFileSync(plane.anchorsFile, 'utf8')}${extra}`;
-    writeFileSync(plane.anchorsFile, rotated);
+    // Replaced in one step, as the kubelet updates a mounted ConfigMap: a reader woken by the
+    // change never sees a half-written file (a truncate-then-write could leave Go's watcher
+    // with an empty read and no later event).
+    writeFileSync(`${plane.anchorsFile}.new`, rotated);
+    renameSync(`${plane.anchorsFile}.new`, plane.anchorsFile);
     const admission = cluster.kubeConfig.makeApiClient(AdmissionregistrationV1Api);
     await waitFor(
       async () => {
@@ -307,11 +311,11 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     };
     await waitFor(async () => (await anchorsIn(ourClient)) === rotated, {
       what: 'our injector to inject the rotated anchors',
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     });
     await waitFor(async () => (await anchorsIn(goClient)) === rotated, {
       what: 'the Go injector to inject the rotated anchors',
-      timeoutMs: 30_000,
+      timeoutMs: 60_000,
     });
     expect(await healthz(ours!.healthzPort)).toBe(200);
   });
