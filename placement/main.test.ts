@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { describeBinaryContract } from '../kit/testing/binary-contract.js';
 import { httpRequest } from '../kit/testing/http.js';
-import { killAllServices, startHealthyService } from '../kit/testing/service-process.js';
+import { killAllServices, ServiceProcess, startHealthyService } from '../kit/testing/service-process.js';
 
 describeBinaryContract({
   service: 'placement',
@@ -60,5 +60,37 @@ describe('the placement binary metrics', () => {
     expect(body).not.toContain('dapr_placement_runtimes_total');
     proc.signal('SIGTERM');
     expect((await proc.waitForExit()).code).toBe(0);
+  }, 30_000);
+});
+
+describe('the placement binary with several peers', () => {
+  afterEach(killAllServices);
+
+  const peers = [
+    '--initial-cluster',
+    'p-0=127.0.0.1:8201,p-1=127.0.0.1:8202,p-2=127.0.0.1:8203',
+    '--id',
+    'p-0',
+  ];
+
+  it('placement §5: refuses HA in standalone mode (no apiserver to elect through), exit 1', async () => {
+    const proc = ServiceProcess.spawn('placement', {
+      args: [...peers, '--port', '0', '--healthz-port', '0'],
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output).toContain('needs --mode kubernetes');
+  }, 30_000);
+
+  it('placement §5: in Kubernetes mode without an apiserver connection, exits 1 saying why', async () => {
+    const proc = ServiceProcess.spawn('placement', {
+      args: [...peers, '--mode', 'kubernetes', '--port', '0', '--healthz-port', '0', '--metrics-port', '0'],
+      env: {
+        KUBECONFIG: undefined,
+        KUBERNETES_SERVICE_HOST: undefined,
+        DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK: 'true',
+      },
+    });
+    expect((await proc.exited).code).toBe(1);
+    expect(proc.output).toContain('no kubeconfig given');
   }, 30_000);
 });

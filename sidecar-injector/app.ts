@@ -79,7 +79,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
 
   // Listed once at start-up, as upstream (defence in depth next to the name match).
-  const uids = await loadAllowedUids(api, options.env.allowedServiceAccounts, log);
+  const uids = await loadAllowedUids(api, options.env.allowedServiceAccounts, log, started.shutdown.signal);
 
   const registry = new MetricsRegistry();
   const metrics = injectorMetrics(registry);
@@ -106,13 +106,18 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     health: targets.addTarget('injector-service'),
     handler: webhookHandler({
       metrics,
-      log,
+      // Upstream's webhook service logs under this scope (observability.md §5).
+      log: logger('dapr.injector.service'),
       mutate: mutator({
         injector: settings.config,
         policy: { callers: callers.callers, uids },
         trustAnchors: () => trustAnchors,
         mtlsEnabled: () => mtls.enabled,
-        componentContainers: (namespace, appId) => components.forApp(namespace, appId),
+        componentContainers: (namespace, appId) => {
+          if (!components.synced)
+            throw new Error('error when fetching components: the Components are not listed yet');
+          return components.forApp(namespace, appId);
+        },
       }),
     }),
   });

@@ -4,7 +4,7 @@
 // apiserver checks. The provider re-reads the trust anchors file and renews at half-life.
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
-import { SecurityProvider } from '../kit/security/provider.js';
+import { SecurityProvider, type Signer } from '../kit/security/provider.js';
 // The SignCertificate client placement already uses; the wire call is the same for every service.
 import { sentrySigner } from '../placement/security.js';
 import { createCsrPem } from '../sentry/ca/csr-builder.js';
@@ -22,11 +22,13 @@ export function defaultSentryAddress(namespace: string): string {
   return `dapr-sentry.${namespace}.svc.cluster.local:443`;
 }
 
+// eslint-disable-next-line max-params -- the service's inputs, plus the signer tests replace
 export function injectorSecurity(
   options: InjectorOptions,
   env: NodeJS.ProcessEnv,
   log: Logger,
   health: HealthTarget,
+  sign: Signer = sentrySigner,
 ): SecurityProvider {
   const e = options.env;
   return new SecurityProvider({
@@ -39,8 +41,9 @@ export function injectorSecurity(
     kubernetesMode: true,
     env,
     createCsrPem,
-    sign: sentrySigner,
+    sign,
     log,
     health,
+    requiredDnsNames: [injectorServiceDnsName(e.namespace)],
   });
 }

@@ -341,6 +341,32 @@ describe('LeaderElector', () => {
     expect(lease(api).spec).toMatchObject({ holderIdentity: 'a', leaseTransitions: 1 });
   });
 
+  it('a candidate watching the lease takes it as soon as the leader releases it, not at its next retry', async () => {
+    const api = new FakeKubeApi();
+    // Retries 3 s apart: only the watch can explain a takeover within a few hundred ms.
+    const slow = { leaseDurationMs: 8_000, renewDeadlineMs: 6_000, retryPeriodMs: 3_000 };
+    const a = elector(api, 'a', slow);
+    a.start();
+    await until(() => a.isLeader);
+    // b's watch: reports the lease the moment its holder is cleared, as the apiserver would.
+    api.withWatch(async (onEvent, signal) => {
+      while (!signal.aborted && lease(api).spec?.holderIdentity !== '') {
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      if (!signal.aborted) onEvent({ type: 'MODIFIED', object: lease(api) });
+      await new Promise((r) => signal.addEventListener('abort', r, { once: true }));
+    });
+    const b = elector(api, 'b', slow);
+    b.start();
+    await until(() => b.leader === 'a');
+    const stoppedAt = performance.now();
+    await a.stop();
+    await until(() => b.isLeader, 2_000);
+    expect(performance.now() - stoppedAt).toBeLessThan(1_000);
+    expect(api.watches.at(-1)).toMatchObject({ fieldSelector: `metadata.name=${NAME}`, timeoutSeconds: 300 });
+    expectNoOverlap();
+  });
+
   it('refuses timings under which two replicas could lead at once', () => {
     const base = {
       api: new FakeKubeApi(),

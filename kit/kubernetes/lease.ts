@@ -10,7 +10,7 @@
 // a caller that wants to exit on loss (as upstream placement does) calls stop() or exits from
 // onStoppedLeading.
 import type { Logger } from '../logger.js';
-import { isConflict, isNotFound, type KubeApi } from './client.js';
+import { isConflict, isNotFound, type KubeApi, type WatchEvent } from './client.js';
 import {
   claimedSpec,
   expiresAt,
@@ -29,6 +29,8 @@ export const DEFAULT_RENEW_DEADLINE_MS = 10_000;
 export const DEFAULT_RETRY_PERIOD_MS = 2_000;
 /** client-go's JitterFactor for candidates' retries, so replicas do not poll in lockstep. */
 const ACQUIRE_JITTER = 1.2;
+/** A candidate's watch on the Lease is renewed this often (the server ends it). */
+const WATCH_TIMEOUT_S = 300;
 
 export interface LeaderElectionOptions {
   api: KubeApi;
@@ -90,6 +92,11 @@ export class LeaderElector {
   #lastRenewSentAt = 0;
   /** When the lease another holds runs out, as of our last read. */
   #heldUntil: number | undefined;
+  /** The Lease's resourceVersion last read, where a candidate's watch starts. */
+  #seenVersion: string | undefined;
+  /** Set by the watch when the lease is released; cuts a candidate's wait short. */
+  #released = false;
+  #wake: AbortController | undefined;
 
   constructor(options: LeaderElectionOptions) {
     this.#o = options;
@@ -149,12 +156,66 @@ export class LeaderElector {
   async #acquire(): Promise<boolean> {
     const stop = this.#stopping.signal;
     this.#o.logger.info({ lease: this.#describe() }, 'attempting to acquire the leader lease');
-    while (!stop.aborted) {
-      const attempt = await this.#tryAcquireOrRenew();
-      if (attempt === 'acquired' && !stop.aborted) return true;
-      await this.#delay(this.#nextAttemptInMs(attempt), stop);
+    const watching = new AbortController();
+    const watch = this.#watchForRelease(AbortSignal.any([stop, watching.signal]));
+    try {
+      while (!stop.aborted) {
+        this.#released = false;
+        const attempt = await this.#tryAcquireOrRenew();
+        if (attempt === 'acquired' && !stop.aborted) return true;
+        // A release seen while the attempt ran is not lost: try again at once.
+        if (this.#released) continue;
+        this.#wake = new AbortController();
+        await this.#delay(this.#nextAttemptInMs(attempt), AbortSignal.any([stop, this.#wake.signal]));
+      }
+      return false;
+    } finally {
+      watching.abort();
+      await watch;
     }
-    return false;
+  }
+
+  /**
+   * Beyond client-go: a candidate watches the Lease and tries at once when its holder releases it
+   * (graceful stop) or it is deleted, instead of at its next retry; and it sees each renewal when
+   * it happens. Polling stays the fallback: a watch that fails (no RBAC `watch`, a dropped
+   * connection) only costs that speed-up.
+   */
+  async #watchForRelease(signal: AbortSignal): Promise<void> {
+    const onEvent = (event: WatchEvent): void => {
+      const lease = event.object as Lease | undefined;
+      if (event.type === 'BOOKMARK' || lease?.metadata === undefined) return;
+      // A renewal seen now, not at the next poll, starts the expiry clock earlier: a dead
+      // leader's lease then runs out sooner on this replica, and still never before the leader
+      // fenced (the renewal was sent before we saw it).
+      if (event.type !== 'DELETED') this.#observe(lease);
+      this.#seenVersion = lease.metadata.resourceVersion ?? this.#seenVersion;
+      if (event.type === 'DELETED' || (lease.spec?.holderIdentity ?? '') === '') {
+        this.#released = true;
+        this.#wake?.abort();
+      }
+    };
+    while (!signal.aborted) {
+      const startedAt = this.#now();
+      try {
+        await this.#o.api.watch(
+          leasesPath(this.#o.namespace),
+          {
+            fieldSelector: `metadata.name=${this.#o.name}`,
+            timeoutSeconds: WATCH_TIMEOUT_S,
+            resourceVersion: this.#seenVersion,
+          },
+          onEvent,
+          signal,
+        );
+      } catch (err) {
+        // 410 Gone or anything else: start over from the current state after a pause.
+        this.#seenVersion = undefined;
+        this.#o.logger.debug({ lease: this.#describe(), err: String(err) }, 'lease watch failed');
+      }
+      // Never spin: a watch that ends at once waits a retry period before the next.
+      if (this.#now() - startedAt < this.#retryMs) await this.#delay(this.#retryMs, signal);
+    }
   }
 
   /**
@@ -313,6 +374,7 @@ export class LeaderElector {
   }
 
   #observe(current: Lease): void {
+    this.#seenVersion = current.metadata.resourceVersion;
     const key = recordKey(current.spec);
     if (this.#observed?.key !== key) this.#observed = { key, at: this.#now() };
     const holder = current.spec?.holderIdentity ?? '';

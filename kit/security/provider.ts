@@ -70,6 +70,11 @@ export interface SecurityProviderOptions {
   readonly health?: HealthTarget;
   /** Delay between failed attempts. */
   readonly retryMs?: number;
+  /**
+   * DNS names the certificate must carry (the injector's Service name, which the apiserver
+   * checks); a certificate without them is refused like any other bad answer.
+   */
+  readonly requiredDnsNames?: readonly string[];
 }
 
 export interface Svid {
@@ -114,6 +119,17 @@ export function controlPlaneSpiffeId(trustDomain: string, namespace: string, app
 function splitPem(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((b) => new X509Certificate(b));
+}
+
+/** The required DNS names the certificate does not carry. */
+export function missingDnsNames(cert: X509Certificate, required: readonly string[]): string[] {
+  const names = new Set(
+    (cert.subjectAltName ?? '')
+      .split(', ')
+      .filter((n) => n.startsWith('DNS:'))
+      .map((n) => n.slice(4)),
+  );
+  return required.filter((n) => !names.has(n));
 }
 
 function uriSans(cert: X509Certificate): string[] {
@@ -275,6 +291,8 @@ export class SecurityProvider implements experimental.CertificateProvider {
       { address: o.sentryAddress, trustAnchorsPem: anchors, sentryId: this.sentryId },
     );
     const leaf = verifySvid(response.workloadCertificate, key, this.spiffeId, anchors);
+    const missing = missingDnsNames(leaf, o.requiredDnsNames ?? []);
+    if (missing.length > 0) throw new Error(`the certificate lacks the DNS names ${JSON.stringify(missing)}`);
     return {
       privateKeyPem: Buffer.from(key.export({ type: 'pkcs8', format: 'pem' }) as string, 'ascii'),
       certChainPem: response.workloadCertificate,

@@ -126,6 +126,35 @@ describe('placement §1 ReportDaprStatus over plaintext', () => {
     ]);
   });
 
+  it('a leader whose term ended unnoticed fences on the next message instead of acting on it', async () => {
+    let leading = true;
+    const { address, server } = await start({ isLeader: () => leading });
+    const a = daprd({ address, name: '10.0.0.1:50002', id: 'a', entities: ['X'] });
+    await a.until((d) => d.ops.includes('unlock:1'));
+    const b = daprd({ address, name: '10.0.0.2:50002', id: 'b', entities: ['X'], acks: false });
+    await b.until((d) => d.ops.includes('lock:2'));
+    leading = false; // the term ended; nobody called fence() yet
+    b.ack(HostOperation.LOCK, 2);
+    expect((await b.closed())?.code).toBe(status.FAILED_PRECONDITION);
+    expect((await a.closed())?.code).toBe(status.FAILED_PRECONDITION);
+    expect(a.ops).not.toContain('update:2');
+    expect(server.dissemination.state().size).toBe(0);
+  });
+
+  it('a round timer that fires after the term ended fences instead of starting a round', async () => {
+    let leading = true;
+    const { address, server } = await start({ isLeader: () => leading, disseminateTimeoutMs: 300 });
+    const a = daprd({ address, name: '10.0.0.1:50002', id: 'a', entities: ['X'] });
+    await a.until((d) => d.ops.includes('unlock:1'));
+    const stuck = daprd({ address, name: '10.0.0.2:50002', id: 'b', entities: ['X'], acks: false });
+    await stuck.until((d) => d.ops.includes('lock:2'));
+    leading = false; // the round timeout fires next, with the term over
+    expect((await a.closed())?.code).toBe(status.FAILED_PRECONDITION);
+    expect((await stuck.closed())?.code).toBe(status.FAILED_PRECONDITION);
+    expect(a.ops.filter((o) => o.startsWith('lock:'))).toEqual(['lock:1', 'lock:2']);
+    expect(server.dissemination.state().size).toBe(0);
+  });
+
   it('a slow stream is closed with DeadlineExceeded at the round timeout; the rest get a new round', async () => {
     const { address } = await start({ disseminateTimeoutMs: 300 });
     const a = daprd({ address, name: '10.0.0.1:50002', id: 'a', entities: ['X'] });

@@ -21,7 +21,7 @@ import {
   type Host,
 } from '../proto/placement.js';
 import { authorizeHost, callerFromSubjectAltName, PlacementError } from './authz.js';
-import { Dissemination, type Timers } from './dissemination.js';
+import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
 import type { StreamId } from '../loops/events.js';
 
@@ -104,8 +104,20 @@ export class PlacementServer {
       coalesceWindowMs: opts.coalesceWindowMs,
       ...(opts.metrics && { metrics: opts.metrics }),
       ...(opts.log && { log: opts.log }),
-      ...(opts.timers && { timers: opts.timers }),
+      timers: this.#leaderOnlyTimers(opts.timers ?? REAL_TIMERS),
     });
+  }
+
+  /** Round timers that fence instead of firing once the term has ended (see the 'data' handler). */
+  #leaderOnlyTimers(timers: Timers): Timers {
+    return {
+      set: (fn, ms) =>
+        timers.set(() => {
+          if (this.#opts.isLeader()) fn();
+          else this.fence();
+        }, ms),
+      clear: (handle) => timers.clear(handle),
+    };
   }
 
   /** The namespaces' tables (for /placement/state). */
@@ -154,6 +166,12 @@ export class PlacementServer {
     };
     call.on('data', (host: Host) => {
       if (ended) return;
+      // A leader whose term ran out while it could not run (a paused process whose fence timer
+      // has not fired yet) must not act on one more message: fence now.
+      if (!this.#opts.isLeader()) {
+        this.fence();
+        return;
+      }
       const denied = authorizeHost({ mtls, caller, host });
       if (denied !== undefined) {
         log?.debug({ id: host.id, namespace: host.namespace }, `Stream rejected: ${denied.message}`);

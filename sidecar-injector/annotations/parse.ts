@@ -33,18 +33,30 @@ function readOne(spec: AnnotationSpec, raw: string | undefined, warnings: string
   }
 }
 
-/** The table as a list, built once: this runs on every admission request. */
-const ENTRIES = Object.entries(ANNOTATIONS) as [AnnotationName, AnnotationSpec][];
+/** Built once, as this runs on every admission request: the defaults as one object (copied per
+ * pod), and the table by annotation key, so only the annotations a pod has are parsed. */
+const DEFAULTS: Record<string, unknown> = Object.fromEntries(
+  (Object.entries(ANNOTATIONS) as [AnnotationName, AnnotationSpec][]).map(([name, spec]) => [
+    name,
+    spec.default,
+  ]),
+);
+const BY_KEY = new Map<string, [AnnotationName, AnnotationSpec]>(
+  (Object.entries(ANNOTATIONS) as [AnnotationName, AnnotationSpec][]).map(([name, spec]) => [
+    spec.key,
+    [name, spec],
+  ]),
+);
 
 export function parseAnnotations(
   annotations: Readonly<Record<string, string>> | undefined,
 ): ParsedAnnotations {
-  const source = annotations ?? {};
   const warnings: string[] = [];
-  const values: Record<string, unknown> = {};
-  for (const [name, spec] of ENTRIES) {
-    const raw = Object.hasOwn(source, spec.key) ? source[spec.key] : undefined;
-    values[name] = readOne(spec, raw, warnings);
+  const values: Record<string, unknown> = { ...DEFAULTS };
+  for (const key in annotations) {
+    if (!Object.hasOwn(annotations, key)) continue;
+    const entry = BY_KEY.get(key);
+    if (entry !== undefined) values[entry[0]] = readOne(entry[1], annotations[key], warnings);
   }
   return { values: values as AnnotationValues, warnings };
 }

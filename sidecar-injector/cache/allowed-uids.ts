@@ -43,10 +43,12 @@ export async function loadAllowedUids(
   api: KubeApi,
   allowedServiceAccounts: string,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<Set<string>> {
   try {
     const list = await api.request<ServiceAccountList>('/api/v1/serviceaccounts', {
       timeoutMs: LIST_TIMEOUT_MS,
+      signal,
     });
     return allowedUids(list, uidLookupEntries(allowedServiceAccounts), log);
   } catch (err) {

@@ -90,6 +90,13 @@ export class ComponentContainers {
     private readonly log?: Logger,
   ) {}
 
+  #synced = false;
+
+  /** Whether the Components have been listed at least once (until then nothing is known). */
+  get synced(): boolean {
+    return this.#synced;
+  }
+
   /** The containers to inject for an app in a namespace. */
   forApp(namespace: string, appId: string): Container[] {
     const entries = [...(this.#byNamespace.get(namespace)?.values() ?? [])].sort(byName);
@@ -117,6 +124,7 @@ export class ComponentContainers {
         replace: (items) => {
           this.#byNamespace = new Map<string, Map<string, ComponentEntry>>();
           for (const item of items) this.#set(item);
+          this.#synced = true;
         },
         upsert: (item) => this.#set(item),
         deleted: (item) => this.#byNamespace.get(item.namespace)?.delete(item.name),

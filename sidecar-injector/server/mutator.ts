@@ -4,7 +4,8 @@
 // latency is the patcher's CPU time.
 import type { InjectorConfig } from '../annotations/injector-config.js';
 import { sidecarConfig } from '../annotations/sidecar-config.js';
-import { admissionDecision } from '../patcher/admission.js';
+import { isTruthy } from '../annotations/values.js';
+import { admissionDecision, type AdmissionDecision } from '../patcher/admission.js';
 import type { CallerPolicy } from '../patcher/decisions.js';
 import type { Container, Pod } from '../patcher/k8s-types.js';
 import type { AdmissionRequestFacts } from './admission-review.js';
@@ -19,6 +20,7 @@ export interface MutatorState {
   /** The current trust-anchor PEM (DAPR_TRUST_ANCHORS). */
   trustAnchors(): string;
   mtlsEnabled(): boolean;
+  /** Throws when the Components are not known (not listed yet): the pod is then denied, as upstream denies it when its List fails. */
   componentContainers(namespace: string, appId: string): Container[];
 }
 
@@ -27,28 +29,39 @@ export function diagnosticAppId(pod: Pod): string {
   return pod.metadata?.annotations?.[APP_ID_ANNOTATION] || (pod.metadata?.name ?? '');
 }
 
+/** A failure while building the configuration denies the pod with the reason (upstream's behaviour). */
+function decideOrDeny(decide: () => AdmissionDecision): AdmissionDecision {
+  try {
+    return decide();
+  } catch (err) {
+    return { kind: 'deny', message: err instanceof Error ? err.message : String(err) };
+  }
+}
+
 export function mutator(state: MutatorState): Mutator {
   return (request: AdmissionRequestFacts): Mutation => {
     const warnings: string[] = [];
     const appId = diagnosticAppId(request.pod);
-    const decision = admissionDecision({
-      kind: request.kind,
-      pod: request.pod,
-      user: request.user,
-      policy: state.policy,
-      config: (pod) => {
-        // Only looked up when the pod asks for it (the annotation is parsed again, with IsTruthy, inside).
-        const wantsComponents = pod.metadata?.annotations?.[INJECT_COMPONENTS_ANNOTATION] !== undefined;
-        const result = sidecarConfig(pod, state.injector, {
-          namespace: request.namespace,
-          trustAnchors: state.trustAnchors(),
-          mtlsEnabled: state.mtlsEnabled(),
-          injectedComponents: wantsComponents ? state.componentContainers(request.namespace, appId) : [],
-        });
-        warnings.push(...result.warnings);
-        return result.config;
-      },
-    });
+    const decision = decideOrDeny(() =>
+      admissionDecision({
+        kind: request.kind,
+        pod: request.pod,
+        user: request.user,
+        policy: state.policy,
+        config: (pod) => {
+          // Only looked up when the pod asks for it (the annotation is parsed again, with IsTruthy, inside).
+          const wantsComponents = isTruthy(pod.metadata?.annotations?.[INJECT_COMPONENTS_ANNOTATION] ?? '');
+          const result = sidecarConfig(pod, state.injector, {
+            namespace: request.namespace,
+            trustAnchors: state.trustAnchors(),
+            mtlsEnabled: state.mtlsEnabled(),
+            injectedComponents: wantsComponents ? state.componentContainers(request.namespace, appId) : [],
+          });
+          warnings.push(...result.warnings);
+          return result.config;
+        },
+      }),
+    );
     if (decision.kind === 'patch') warnings.push(...decision.warnings);
     return { decision, appId, warnings };
   };

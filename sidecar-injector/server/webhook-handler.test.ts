@@ -228,5 +228,7 @@ describe('POST /mutate', () => {
     expect(text).toMatch(
       /dapr_injector_sidecar_injection_failed_total\{app_id="Not_Valid",reason="patch"\} 1/,
     );
+    // Every undecodable review of the table above counted as reason "patch" with no app id.
+    expect(text).toMatch(/dapr_injector_sidecar_injection_failed_total\{app_id="",reason="patch"\} [1-9]/);
   });
 });

@@ -139,6 +139,8 @@ export function webhookHandler(
     const decoded = decodeAdmissionReview(body);
     if (!decoded.ok) {
       log.error(`Can't decode body: ${decoded.message}`);
+      // Upstream counts an undecodable review as a failed injection (reason "patch").
+      metrics.injectionFailed('', 'patch');
       return reply(res, 400, decoded.message);
     }
     respond(res, decoded.request, options.mutate(decoded.request));

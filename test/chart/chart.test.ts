@@ -377,6 +377,17 @@ describe('default values', () => {
       'update',
       'watch',
     ]);
+    // Placement's Lease election (docs/placement.md): its own Lease by name, watched so a
+    // follower takes over at once on a graceful stop; create only because a name cannot limit it.
+    expect(rules('Role', 'dapr-placement')).toEqual([
+      {
+        apiGroups: ['coordination.k8s.io'],
+        resources: ['leases'],
+        resourceNames: ['dapr-placement-leader'],
+        verbs: ['get', 'update', 'watch'],
+      },
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    ]);
     const sentry = rules('ClusterRole', 'dapr-sentry');
     expect(verbsOn(sentry, 'tokenreviews')).toEqual(['create']);
     const injector = rules('ClusterRole', 'dapr-injector');

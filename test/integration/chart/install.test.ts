@@ -17,9 +17,11 @@ import { cachedBinary } from '../../deps/paths.js';
 import { chartDir, renderArgs, upstreamValuesFiles, type K8sObject } from '../../chart/render.js';
 
 const NS = 'dapr-system';
-// The test cluster has no volume provisioner (PVCs are refused by the node agent) and one small
-// machine: the scheduler keeps its etcd in memory and runs one replica.
-const INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true', 'dapr_scheduler.replicaCount=1'];
+// The test cluster has no volume provisioner (PVCs are refused by the node agent): the
+// scheduler keeps its etcd in memory. Everything else is the chart's defaults.
+const INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true'];
+/** Replicas with default values: one of each service; the scheduler always runs three (an etcd cluster). */
+const replicasOf = (app: string): number => (app === 'dapr-scheduler-server' ? 3 : 1);
 const WORKLOADS = [
   'dapr-sentry',
   'dapr-operator',
@@ -92,6 +94,28 @@ function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | 
     sock.setTimeout(5000, () => sock.destroy(new Error(`TLS to ${ip}:${port} timed out`)));
     sock.on('error', fail);
   });
+}
+
+/** Creates an annotated app pod in namespace `apps` and returns its containers as admitted. */
+async function admittedAppPod(
+  name: string,
+): Promise<Array<{ name: string; image: string; args?: string[] }>> {
+  await env.kubectl(['create', 'namespace', 'apps']);
+  await env.apply(`apiVersion: v1
+kind: Pod
+metadata:
+  name: ${name}
+  namespace: apps
+  annotations:
+    dapr.io/enabled: "true"
+    dapr.io/app-id: ${name}
+spec:
+  containers:
+    - name: app
+      image: dapr-ts/test-app:echo
+`);
+  const pod = await get<V1Pod>(`/api/v1/namespaces/apps/pods/${name}`);
+  return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '', args: c.args }));
 }
 
 /** `kubectl apply --dry-run=server` of a rendered chart: the apiserver validates every object. */
@@ -172,7 +196,7 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
   it('runs the rendered pods until every control-plane service is Ready', async () => {
     const t0 = installedAt;
     for (const app of WORKLOADS) {
-      const pods = await readyPods(app, 1, 180_000);
+      const pods = await readyPods(app, replicasOf(app), 180_000);
       const pod = pods[0]!;
       // The dapr CLI's view (dapr status -k): containers[0] runs and is ready.
       expect(pod.status?.containerStatuses?.[0]?.ready).toBe(true);
@@ -187,7 +211,7 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     // Placement (ours) and the scheduler (Dapr's) serve with SVIDs our sentry issued from it.
     const ca = bundle.data?.['ca.crt'] ?? '';
     const podIp = async (app: string): Promise<string> =>
-      (await readyPods(app, 1, 10_000))[0]!.status!.podIP!;
+      (await readyPods(app, replicasOf(app), 10_000))[0]!.status!.podIP!;
     expect(await verifiedUriSan(await podIp('dapr-placement-server'), 50005, ca)).toBe(
       `URI:spiffe://cluster.local/ns/${NS}/dapr-placement`,
     );
@@ -202,13 +226,104 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(r.code).toBe(0);
     // The pod is deleted once it succeeded; the node agent keeps its log.
     const log = env.logs(NS, 'dapr-control-plane-health');
-    for (const part of ['sentry', 'operator', 'sidecar-injector', 'placement-0', 'scheduler-0']) {
+    for (const part of [
+      'sentry',
+      'operator',
+      'sidecar-injector',
+      'placement-0',
+      'scheduler-0',
+      'scheduler-1',
+      'scheduler-2',
+    ]) {
       expect(log).toContain(`healthy: ${part}`);
     }
     expect(log).not.toContain('NOT HEALTHY');
   }, 220_000);
 
-  it('upgrades in place to the OpenShift values: every workload rolls out and `helm test` passes again', async () => {
+  it("wires the webhook: the injector patched its caBundle and adds daprd with the chart's addresses", async () => {
+    const anchors = await get<{ data: Record<string, string> }>(
+      `/api/v1/namespaces/${NS}/configmaps/dapr-trust-bundle`,
+    );
+    const hook = await get<{ webhooks: Array<{ clientConfig: { caBundle?: string } }> }>(
+      '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/dapr-sidecar-injector',
+    );
+    expect(hook.webhooks[0]?.clientConfig.caBundle).toBe(
+      Buffer.from(anchors.data['ca.crt'] ?? '').toString('base64'),
+    );
+    // The apiserver calls the injector (through the Service, verifying its certificate).
+    const containers = await admittedAppPod('withscheduler');
+    expect(containers.map((c) => c.name)).toEqual(['app', 'daprd']);
+    const daprd = containers[1]!;
+    expect(daprd.image).toBe('ghcr.io/dapr/daprd:1.18.3');
+    const args = (daprd.args ?? []).join(' ');
+    expect(args).toContain(`--sentry-address dapr-sentry.${NS}.svc.cluster.local:443`);
+    expect(args).toContain(`--control-plane-address dapr-api.${NS}.svc.cluster.local:443`);
+    expect(args).toContain(`--placement-host-address dapr-placement-server.${NS}.svc.cluster.local:50005`);
+    expect(args).toContain(`--scheduler-host-address dapr-scheduler-server-a.${NS}.svc.cluster.local:443`);
+    await env.kubectl(['delete', 'pod', '-n', 'apps', 'withscheduler', '--wait=false']);
+  });
+
+  it('turns the scheduler off (global.scheduler.enabled=false): its objects go and daprd gets no scheduler address', async () => {
+    const r = await helmIn([
+      'upgrade',
+      'dapr',
+      chartDir,
+      '-n',
+      NS,
+      '--reuse-values',
+      '--set',
+      'global.scheduler.enabled=false',
+    ]);
+    expect(r.code).toBe(0);
+    await waitFor(
+      async () => {
+        const res = await env.kubectl([
+          'get',
+          'statefulset',
+          'dapr-scheduler-server',
+          '-n',
+          NS,
+          '--ignore-not-found',
+          '-o',
+          'name',
+        ]);
+        return res.stdout.trim() === '';
+      },
+      { what: 'the scheduler StatefulSet to be removed' },
+    );
+    // The new injector (--scheduler-enabled=false) must be the one answering.
+    await waitFor(
+      async () => {
+        const d = await get<{
+          metadata: { generation: number };
+          status: {
+            observedGeneration?: number;
+            replicas?: number;
+            updatedReplicas?: number;
+            readyReplicas?: number;
+          };
+        }>(`/apis/apps/v1/namespaces/${NS}/deployments/dapr-sidecar-injector`);
+        const pods = (
+          await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3Ddapr-sidecar-injector`)
+        ).items;
+        return (
+          (d.status.observedGeneration ?? 0) >= d.metadata.generation &&
+          d.status.updatedReplicas === 1 &&
+          d.status.readyReplicas === 1 &&
+          pods.length === 1 &&
+          pods[0]!.spec!.containers[0]!.args!.includes('--scheduler-enabled=false')
+        );
+      },
+      { what: 'the injector to roll out with --scheduler-enabled=false', timeoutMs: 120_000 },
+    );
+    const containers = await admittedAppPod('noscheduler');
+    const args = (containers.find((c) => c.name === 'daprd')?.args ?? []).join(' ');
+    expect(args).toContain('--placement-host-address');
+    expect(args).not.toContain('--scheduler-host-address');
+    await env.kubectl(['delete', 'namespace', 'apps', '--wait=false']);
+  }, 200_000);
+
+  it('upgrades in place to the OpenShift values: every workload rolls out (the scheduler anew) and `helm test` passes again', async () => {
     const t0 = Date.now();
     const r = await helmIn([
       'upgrade',
@@ -219,6 +334,10 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
       '--reuse-values',
       '-f',
       join(chartDir, 'ci/openshift-values.yaml'),
+      // Back on after the previous step: a fresh scheduler cluster, created with these values.
+      // (Rolling an in-memory etcd member would lose its data: it could not rejoin.)
+      '--set',
+      'global.scheduler.enabled=true',
     ]);
     expect(r.code).toBe(0);
     for (const app of WORKLOADS) {
@@ -248,9 +367,9 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
       ).catch((err: Error) => {
         throw new Error(`${err.message}\n${diagnostics(app)}`);
       });
-      const pods = await readyPods(app, 1, 60_000);
+      const pods = await readyPods(app, replicasOf(app), 60_000);
       // No fixed ids left for the platform to reject: the pods run as the image's user.
-      expect(JSON.stringify(pods[0]!.spec)).not.toMatch(/runAsUser|runAsGroup|fsGroup/);
+      for (const p of pods) expect(JSON.stringify(p.spec)).not.toMatch(/runAsUser|runAsGroup|fsGroup/);
     }
     process.stdout.write(
       `[chart] helm upgrade to the OpenShift values rolled out in ${Date.now() - t0} ms\n`,
@@ -259,6 +378,36 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(test.stdout).toMatch(/Phase:\s+Succeeded/);
     expect(test.code).toBe(0);
   }, 400_000);
+
+  it('runs placement highly available (dapr_placement.ha): three replicas elect a leader through their Lease', async () => {
+    const r = await helmIn([
+      'upgrade',
+      'dapr',
+      chartDir,
+      '-n',
+      NS,
+      '--reuse-values',
+      '--set',
+      'dapr_placement.ha=true',
+      // No volume provisioner here; our placement keeps no raft log anyway.
+      '--set',
+      'dapr_placement.cluster.forceInMemoryLog=true',
+    ]);
+    expect(r.code).toBe(0);
+    const pods = await readyPods('dapr-placement-server', 3, 180_000);
+    // The Role the chart grants lets the replicas take and renew the Lease.
+    const lease = await waitFor(
+      async () => {
+        const l = await get<{ spec: { holderIdentity?: string } }>(
+          `/apis/coordination.k8s.io/v1/namespaces/${NS}/leases/dapr-placement-leader`,
+        );
+        return l.spec.holderIdentity ? l : undefined;
+      },
+      { what: 'a placement leader' },
+    );
+    const names = pods.map((p) => p.metadata!.name!);
+    expect(names.some((n) => lease.spec.holderIdentity!.includes(n))).toBe(true);
+  }, 220_000);
 
   it.each([
     ['default', []],

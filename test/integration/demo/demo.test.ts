@@ -1,10 +1,11 @@
 // The README's main command (`npm start` = dist/test/demo/main.js): brings the local cluster
-// up, says how to reach it, and stops cleanly on Ctrl-C.
+// up, installs our control plane with the chart, deploys the hello-world walkthrough, says how
+// to reach it all, and stops cleanly on Ctrl-C.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../../deps/paths.js';
+import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl } from '../../harness/tools.js';
@@ -20,8 +21,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe('npm start (the local cluster)', () => {
-  it('prints how to reach the cluster, runs a Deployment created as printed, and stops everything on Ctrl-C', async () => {
+describe('npm start (the local cluster with our control plane and the hello-world apps)', () => {
+  it('installs the chart, deploys hello-world with injected sidecars, prints how to reach it, and stops everything on Ctrl-C', async () => {
     const logFile = join(dir, 'demo.log');
     demo = await ManagedProcess.start({
       name: 'demo',
@@ -32,12 +33,29 @@ describe('npm start (the local cluster)', () => {
     const log = (): string => readFileSync(logFile, 'utf8');
     await waitFor(() => log().includes('press Ctrl-C to stop'), {
       what: 'the demo to be ready',
-      timeoutMs: 120_000,
+      timeoutMs: 240_000,
     });
     const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
     expect(kubeconfig).toBeDefined();
+    // The chart's five workloads became Ready, and the injector added daprd to nodeapp's pod.
+    for (const app of ['sentry', 'operator', 'sidecar-injector', 'placement-server', 'scheduler-server'])
+      expect(log()).toMatch(new RegExp(`dapr-${app}: \\d pod\\(s\\) Ready after`));
+    expect(log()).toMatch(
+      /containers node \(dapr-ts\/test-app:nodeapp\), daprd \(ghcr\.io\/dapr\/daprd:1\.18\.3\)/,
+    );
+    if (!existsSync(`${daprBinDir()}/daprd`)) {
+      // Said plainly, not papered over: without daprd the sidecars cannot run.
+      expect(log()).toContain('the daprd sidecar: waiting: DaprdUnavailable');
+    } else {
+      await waitFor(() => log().includes('Successfully persisted state.'), {
+        what: 'orders to flow through the sidecars',
+        timeoutMs: 120_000,
+      });
+    }
     // The printed commands work: a Deployment's pod runs on the demo's node.
     const opts = { kubeconfig };
+    const components = await kubectl(['get', 'components', '-o', 'name'], opts);
+    expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
     const created = await kubectl(
       ['create', 'deployment', 'hello', '--image=dapr-ts/test-app:echo', '--port=8080'],
       opts,
@@ -50,7 +68,8 @@ describe('npm start (the local cluster)', () => {
       { what: 'the hello pod to run', timeoutMs: 60_000 },
     );
     const childPids = processesOfRun(runId).filter((pid) => pid !== demo?.pid);
-    expect(childPids.length).toBeGreaterThanOrEqual(5); // etcd, apiserver, controller manager, scheduler, the app
+    // etcd, apiserver, controller manager, scheduler, redis, the control plane and the apps
+    expect(childPids.length).toBeGreaterThanOrEqual(12);
 
     process.kill(demo.pid, 'SIGINT');
     expect(await demo.exited).toBe(0);

@@ -7,9 +7,12 @@
 // container as DaprdUnavailable, and this test asserts that report instead of pretending.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Pod, V1PodList } from '@kubernetes/client-node';
-import { X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { TOKEN_VALIDATOR } from '../../../kit/security/provider.js';
+import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
+import { SentryClient } from '../../../sentry/server/client.js';
 import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
 import { testConfig } from '../../../sidecar-injector/patcher/fixtures.js';
 import type { Container, Pod } from '../../../sidecar-injector/patcher/k8s-types.js';
@@ -224,6 +227,58 @@ spec:
     expect(status.daprd.state?.waiting?.message).toContain('daprd');
     expect(status.daprd.ready).toBe(false);
     expect(status.app.state?.running).toBeDefined();
+  });
+
+  it("daprd's side of the identity, from what was injected, gets a certificate from our sentry", async () => {
+    // daprd itself cannot run here, so the test does what daprd does at start with exactly the
+    // injected material: the token from the injected dapr-identity-token volume (a TokenRequest
+    // with that volume's audience and lifetime, bound to the pod, as a kubelet writes it), the
+    // sentry address and trust anchors from daprd's args and env, and SignCertificate for its app id.
+    const pod = (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dorders'))
+      .items[0]!;
+    const daprd = pod.spec!.containers.find((c) => c.name === 'daprd')!;
+    const arg = (flag: string): string => daprd.args![daprd.args!.indexOf(flag) + 1]!;
+    expect(arg('--sentry-address')).toBe('dapr-sentry.dapr-system.svc.cluster.local:443');
+    const anchors = daprd.env!.find((e) => e.name === 'DAPR_TRUST_ANCHORS')!.value!;
+    const projection = pod.spec!.volumes!.find((v) => v.name === 'dapr-identity-token')!.projected!
+      .sources![0]!.serviceAccountToken!;
+    const tokenRequest = await env.agent.client.request<{ status: { token: string } }>(
+      'POST',
+      `/api/v1/namespaces/default/serviceaccounts/${pod.spec!.serviceAccountName}/token`,
+      {
+        apiVersion: 'authentication.k8s.io/v1',
+        kind: 'TokenRequest',
+        spec: {
+          audiences: [projection.audience],
+          expirationSeconds: projection.expirationSeconds,
+          boundObjectRef: { apiVersion: 'v1', kind: 'Pod', name: pod.metadata!.name, uid: pod.metadata!.uid },
+        },
+      },
+    );
+    // The Service dapr-sentry:443 leads to the sentry pod's 50001 (what the name resolves to in a pod).
+    const sentryPod = await readyPod('dapr-system', 'dapr-sentry');
+    const client = new SentryClient({
+      address: `${sentryPod.status!.podIP}:50001`,
+      trustAnchorsPem: Buffer.from(anchors),
+      sentryId: 'spiffe://cluster.local/ns/dapr-system/dapr-sentry',
+    });
+    try {
+      const key = generateKeyPairSync('ed25519').privateKey;
+      const response = await client.signCertificate({
+        id: arg('--app-id'),
+        namespace: 'default',
+        trustDomain: '',
+        token: tokenRequest.status.token,
+        tokenValidator: TOKEN_VALIDATOR.KUBERNETES,
+        certificateSigningRequest: createCsrPem(key),
+        jwtAudiences: [],
+      });
+      const leaf = new X509Certificate(response.workloadCertificate);
+      expect(leaf.subjectAltName).toContain('URI:spiffe://public/ns/default/orders');
+      expect(leaf.checkPrivateKey(key)).toBe(true);
+    } finally {
+      client.close();
+    }
   });
 
   it('counts the injection in the upstream metric', async () => {

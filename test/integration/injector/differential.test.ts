@@ -33,7 +33,6 @@ import {
   startInjectorControlPlane,
   type InjectorControlPlane,
   type InjectorVariant,
-  type ReviewUser,
   type RunningInjector,
 } from './support.js';
 

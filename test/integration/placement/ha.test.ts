@@ -95,6 +95,8 @@ describe('placement HA: three replicas, one Lease, failover', () => {
   const replicas: Replica[] = [];
   const clients: FailoverDaprd[] = [];
   const probes: TestDaprd[] = [];
+  /** Replicas stopped with SIGSTOP: not scraped (they would not answer). */
+  const frozen = new Set<Replica>();
 
   const address = (r: Replica): string => `127.0.0.1:${r.ports.port}`;
 
@@ -140,7 +142,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     }
   }
 
-  /** Only the Role docs/placement.md asks the chart for: leases get/create/update in NS. */
+  /** Only the Role docs/placement.md asks the chart for (get/update/watch on the Lease, create). */
   async function grantLeaseRbac(): Promise<void> {
     const rbac = cluster.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
     await rbac.createNamespacedRole({
@@ -148,7 +150,14 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       body: {
         metadata: { name: 'dapr-placement' },
         rules: [
-          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'create', 'update'] },
+          // The chart's shape: the one Lease by name; create cannot be restricted by name.
+          {
+            apiGroups: ['coordination.k8s.io'],
+            resources: ['leases'],
+            resourceNames: [LEASE],
+            verbs: ['get', 'update', 'watch'],
+          },
+          { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
         ],
       },
     });
@@ -244,7 +253,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
   /** Replicas whose dapr_placement_leader_status is 1 (Dapr's own tests find the leader so). */
   async function leaders(): Promise<Replica[]> {
     const found: Replica[] = [];
-    for (const r of replicas.filter((x) => x.proc.running)) {
+    for (const r of replicas.filter((x) => x.proc.running && !frozen.has(x))) {
       try {
         if (metricValue(await scrape(r.ports.metricsPort), 'dapr_placement_leader_status') === 1)
           found.push(r);
@@ -463,6 +472,39 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     );
   }, 120_000);
 
+  it('a frozen leader (SIGSTOP) is replaced; resumed, it fences before acting and its clients move over', async () => {
+    const old = await theLeader();
+    await waitConverged(old, 'every client unlocked on the leader');
+    frozen.add(old);
+    process.kill(old.proc.pid, 'SIGSTOP');
+    let resumed = false;
+    try {
+      // Its clients hang on their streams (daprd has no heartbeat); the others elect a leader.
+      const leader = await theLeader(old);
+      const electedAt = performance.now();
+      await new Promise((r) => setTimeout(r, 500));
+      // Until it resumes, its clients stay on it (nothing ends their streams).
+      expect(clients.every((c) => c.current?.opts.address === address(old))).toBe(true);
+      process.kill(old.proc.pid, 'SIGCONT');
+      const resumedAt = performance.now();
+      resumed = true;
+      frozen.delete(old);
+      const doneAt = await waitConverged(leader, 'every client unlocked on the new leader');
+      process.stdout.write(
+        `frozen leader: resumed ${(resumedAt - electedAt).toFixed(0)} ms after the new election; ` +
+          `every client unlocked on the new leader ${(doneAt - resumedAt).toFixed(0)} ms after the resume\n`,
+      );
+      expect(await leaders()).toEqual([leader]);
+      await waitFor(() => old.proc.logTail(2_000).includes('Cluster leadership lost') || undefined, {
+        what: 'the resumed leader to log its fence',
+      });
+      expect(metricValue(await scrape(old.ports.metricsPort), 'dapr_placement_leader_status')).toBe(0);
+    } finally {
+      if (!resumed) process.kill(old.proc.pid, 'SIGCONT');
+      frozen.delete(old);
+    }
+  }, 120_000);
+
   it('SIGKILL of the leader: another replica leads within the lease, every client converges on it', async () => {
     const old = await theLeader();
     await waitConverged(old, 'every client unlocked on the leader');
@@ -509,5 +551,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
       expect([status.FAILED_PRECONDITION, status.UNAVAILABLE]).toContain(onOld?.code);
     }
     expect(doneAt - stoppedAt).toBeLessThan(10_000);
+    // The followers' watches on the Lease worked under the Role's resourceNames restriction.
+    for (const r of replicas) expect(r.proc.logTail(5_000)).not.toContain('lease watch failed');
   }, 120_000);
 });

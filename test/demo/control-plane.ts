@@ -1,0 +1,55 @@
+// Installs our control plane into the local cluster the way a user does on a real one
+// (`helm install dapr ./charts/dapr -n dapr-system --create-namespace`) and waits until every
+// workload's pods are Ready, reporting each as it gets there.
+import type { V1PodList } from '@kubernetes/client-node';
+import { join } from 'node:path';
+import { repoRoot } from '../deps/paths.js';
+import type { TestEnvironment } from '../harness/environment.js';
+import type { Helm } from '../harness/tools.js';
+import { waitFor } from '../harness/wait.js';
+
+export const CONTROL_PLANE_NAMESPACE = 'dapr-system';
+
+/** Workloads of a default install, by their `app` label, with their replica counts. */
+const WORKLOADS: ReadonlyArray<readonly [string, number]> = [
+  ['dapr-sentry', 1],
+  ['dapr-operator', 1],
+  ['dapr-sidecar-injector', 1],
+  ['dapr-placement-server', 1],
+  ['dapr-scheduler-server', 3],
+];
+
+/**
+ * The local cluster has no volume provisioner, so the scheduler keeps its etcd in memory; every
+ * other value is the chart's default.
+ */
+export const LOCAL_INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true'];
+
+export async function installControlPlane(
+  env: TestEnvironment,
+  helm: Helm,
+  say: (msg: string) => void,
+): Promise<void> {
+  const args = ['install', 'dapr', join(repoRoot, 'charts', 'dapr'), '--namespace', CONTROL_PLANE_NAMESPACE];
+  args.push('--create-namespace', ...LOCAL_INSTALL_SETS.flatMap((s) => ['--set', s]));
+  const r = await helm.run(args, { kubeconfig: env.cluster.kubeconfigPath });
+  if (r.code !== 0) throw new Error(`helm install failed: ${r.stderr || r.stdout}`);
+  const started = Date.now();
+  await Promise.all(
+    WORKLOADS.map(async ([app, replicas]) => {
+      await waitFor(
+        async () => {
+          const pods = await env.agent.client.get<V1PodList>(
+            `/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods?labelSelector=app%3D${app}`,
+          );
+          const ready = pods.items.filter((p) =>
+            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          );
+          return ready.length >= replicas;
+        },
+        { what: `${replicas} Ready pod(s) of ${app}`, timeoutMs: 180_000, intervalMs: 250 },
+      );
+      say(`  ${app}: ${replicas} pod(s) Ready after ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    }),
+  );
+}
