@@ -2,7 +2,6 @@
 // CRDs (crds/), our sentry, the daprsystem Configuration, tokens and SVIDs it issues,
 // our operator and upstream's Go operator as processes, and a test-only Subscription conversion
 // webhook so that objects can be written at v1alpha1 (the real one is operator/conversion's).
-import { generateKeyPairSync } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
@@ -10,9 +9,6 @@ import { join } from 'node:path';
 import { KubeClient, isConflict } from '../../../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../../../kit/kubernetes/config.js';
 import { binaryPath } from '../../../kit/testing/service-process.js';
-import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
-import { TokenValidator } from '../../../sentry/proto/sentry.js';
-import { SentryClient } from '../../../sentry/server/client.js';
 import type { DaprdIdentity } from '../../../operator/testing/daprd-client.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
@@ -31,6 +27,7 @@ import {
   startSentry,
   waitHealthy,
   type RunningSentry,
+  workloadSvid,
 } from '../sentry/support.js';
 
 export const CP_NS = 'dapr-system';
@@ -261,43 +258,17 @@ export async function daprdIdentity(
   appId: string,
   annotations: Readonly<Record<string, string>> = {},
 ): Promise<DaprdIdentity> {
-  const core = coreApi(cp.cluster);
-  await ensureNamespace(core, namespace);
-  await ensureServiceAccount(core, namespace, 'default');
-  const pod = await createPod(core, {
-    namespace,
-    name: `${appId}-pod`,
-    serviceAccount: 'default',
-    annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': appId, ...annotations },
-  }).catch(async (err: { code?: number }) => {
-    if (err.code !== 409) throw err;
-    return core.readNamespacedPod({ namespace, name: `${appId}-pod` });
-  });
-  const token = await podToken(core, pod, [sentryId(CP_NS)]);
-  const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-  const client = new SentryClient({
-    address: cp.sentry.address,
+  const svid = await workloadSvid({
+    core: coreApi(cp.cluster),
+    sentryAddress: cp.sentry.address,
     trustAnchorsPem: cp.anchors,
-    sentryId: sentryId(CP_NS),
+    sentryNamespace: CP_NS,
+    appId,
+    namespace,
+    annotations: { 'dapr.io/enabled': 'true', ...annotations },
+    keyType: 'p256',
   });
-  try {
-    const res = await client.signCertificate({
-      id: appId,
-      namespace,
-      trustDomain: '',
-      token,
-      tokenValidator: TokenValidator.KUBERNETES,
-      certificateSigningRequest: createCsrPem(privateKey),
-      jwtAudiences: [],
-    });
-    return {
-      keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
-      chainPem: res.workloadCertificate,
-      trustAnchorsPem: cp.anchors,
-    };
-  } finally {
-    client.close();
-  }
+  return { ...svid, trustAnchorsPem: cp.anchors };
 }
 
 /** Creates (or replaces) a namespaced object through the API; resolves with the stored object. */

@@ -9,7 +9,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { credentials, status, type ChannelCredentials } from '@grpc/grpc-js';
 import { CoordinationV1Api, RbacAuthorizationV1Api, type CoreV1Api } from '@kubernetes/client-node';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,9 +18,7 @@ import { binaryPath } from '../../../kit/testing/service-process.js';
 import { FailoverDaprd } from '../../../placement/testing/failover-daprd.js';
 import { TestDaprd } from '../../../placement/server/testing.js';
 import type { PlacementOrder } from '../../../placement/proto/placement.js';
-import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
-import { TokenValidator } from '../../../sentry/proto/sentry.js';
-import { checkSentryIdentity, SentryClient } from '../../../sentry/server/client.js';
+import { checkSentryIdentity } from '../../../sentry/server/client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
@@ -39,6 +36,8 @@ import {
   startSentry,
   waitHealthy,
   type RunningSentry,
+  type WorkloadSvid,
+  workloadSvid,
 } from '../sentry/support.js';
 
 const NS = 'dapr-system';
@@ -106,41 +105,16 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     });
   }
 
-  /** A daprd SVID from our sentry for `appId` in `namespace`. */
-  async function daprdSvid(appId: string, namespace: string): Promise<{ keyPem: Buffer; chainPem: Buffer }> {
-    await ensureNamespace(core, namespace);
-    await ensureServiceAccount(core, namespace, 'default');
-    const pod = await createPod(core, {
-      namespace,
-      name: `${appId}-pod`,
-      serviceAccount: 'default',
-      annotations: { 'dapr.io/app-id': appId },
-    });
-    const token = await podToken(core, pod, [sentryId(NS)]);
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const client = new SentryClient({
-      address: sentry.address,
+  /** A daprd SVID from our sentry for `appId` in `namespace` (Pod, bound token, Ed25519 CSR). */
+  const daprdSvid = (appId: string, namespace: string): Promise<WorkloadSvid> =>
+    workloadSvid({
+      core,
+      sentryAddress: sentry.address,
       trustAnchorsPem: anchors,
-      sentryId: sentryId(NS),
+      sentryNamespace: NS,
+      appId,
+      namespace,
     });
-    try {
-      const res = await client.signCertificate({
-        id: appId,
-        namespace,
-        trustDomain: '',
-        token,
-        tokenValidator: TokenValidator.KUBERNETES,
-        certificateSigningRequest: createCsrPem(privateKey),
-        jwtAudiences: [],
-      });
-      return {
-        keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
-        chainPem: res.workloadCertificate,
-      };
-    } finally {
-      client.close();
-    }
-  }
 
   /** Only the Role docs/placement.md asks the chart for (get/update/watch on the Lease, create). */
   async function grantLeaseRbac(): Promise<void> {

@@ -5,15 +5,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { httpRequest } from '../../../kit/testing/http.js';
-import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
-import { SentryClient, checkSentryIdentity } from '../../../sentry/server/client.js';
-import { TokenValidator } from '../../../sentry/proto/sentry.js';
+import { checkSentryIdentity } from '../../../sentry/server/client.js';
 import { TestDaprd, TestPki } from '../../../placement/server/testing.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
@@ -33,6 +30,8 @@ import {
   startSentry,
   waitHealthy,
   type RunningSentry,
+  type WorkloadSvid,
+  workloadSvid,
 } from '../sentry/support.js';
 
 const NS = 'dapr-system';
@@ -55,41 +54,16 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
     });
   }
 
-  /** A daprd SVID from our sentry: Pod with an app id, bound token, Ed25519 CSR. */
-  async function daprdSvid(appId: string, namespace: string): Promise<{ keyPem: Buffer; chainPem: Buffer }> {
-    await ensureNamespace(core, namespace);
-    await ensureServiceAccount(core, namespace, 'default');
-    const pod = await createPod(core, {
-      namespace,
-      name: `${appId}-pod`,
-      serviceAccount: 'default',
-      annotations: { 'dapr.io/app-id': appId },
-    });
-    const token = await podToken(core, pod, [sentryId(NS)]);
-    const { privateKey } = generateKeyPairSync('ed25519');
-    const client = new SentryClient({
-      address: sentry.address,
+  /** A daprd SVID from our sentry for `appId` in `namespace` (Pod, bound token, Ed25519 CSR). */
+  const daprdSvid = (appId: string, namespace: string): Promise<WorkloadSvid> =>
+    workloadSvid({
+      core,
+      sentryAddress: sentry.address,
       trustAnchorsPem: anchors,
-      sentryId: sentryId(NS),
+      sentryNamespace: NS,
+      appId,
+      namespace,
     });
-    try {
-      const res = await client.signCertificate({
-        id: appId,
-        namespace,
-        trustDomain: '',
-        token,
-        tokenValidator: TokenValidator.KUBERNETES,
-        certificateSigningRequest: createCsrPem(privateKey),
-        jwtAudiences: [],
-      });
-      return {
-        keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
-        chainPem: res.workloadCertificate,
-      };
-    } finally {
-      client.close();
-    }
-  }
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-placement-`));

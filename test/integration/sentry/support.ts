@@ -2,10 +2,14 @@
 // test cluster, Pods and bound service-account tokens made through the real apiserver, and the
 // metrics as numbers.
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { generateKeyPairSync } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { httpRequest } from '../../../kit/testing/http.js';
+import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
+import { TokenValidator } from '../../../sentry/proto/sentry.js';
+import { SentryClient } from '../../../sentry/server/client.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
@@ -185,4 +189,71 @@ export async function podToken(core: CoreV1Api, pod: V1Pod, audiences: readonly 
 
 export function coreApi(cluster: TestCluster): CoreV1Api {
   return cluster.kubeConfig.makeApiClient(CoreV1Api);
+}
+
+export interface WorkloadSvidRequest {
+  readonly core: CoreV1Api;
+  /** Our sentry's gRPC address and the anchors it serves under. */
+  readonly sentryAddress: string;
+  readonly trustAnchorsPem: Buffer;
+  /** The control-plane namespace sentry runs in (its SPIFFE id and token audience). */
+  readonly sentryNamespace: string;
+  readonly appId: string;
+  readonly namespace: string;
+  /** The Pod's annotations besides dapr.io/app-id. */
+  readonly annotations?: Readonly<Record<string, string>>;
+  /** daprd 1.18 sends Ed25519 CSRs; P-256 is what older sidecars send. */
+  readonly keyType?: 'ed25519' | 'p256';
+}
+
+export interface WorkloadSvid {
+  readonly keyPem: Buffer;
+  readonly chainPem: Buffer;
+}
+
+/**
+ * A daprd SVID from our sentry, obtained exactly as daprd obtains it: the Pod it would run in
+ * (created once, reused), a token bound to that Pod, a fresh key and its CSR.
+ */
+export async function workloadSvid(r: WorkloadSvidRequest): Promise<WorkloadSvid> {
+  const { core, namespace, appId } = r;
+  await ensureNamespace(core, namespace);
+  await ensureServiceAccount(core, namespace, 'default');
+  const name = `${appId}-pod`;
+  const pod = await createPod(core, {
+    namespace,
+    name,
+    serviceAccount: 'default',
+    annotations: { 'dapr.io/app-id': appId, ...r.annotations },
+  }).catch(async (err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+    return core.readNamespacedPod({ namespace, name });
+  });
+  const token = await podToken(core, pod, [sentryId(r.sentryNamespace)]);
+  const { privateKey } =
+    r.keyType === 'p256'
+      ? generateKeyPairSync('ec', { namedCurve: 'P-256' })
+      : generateKeyPairSync('ed25519');
+  const client = new SentryClient({
+    address: r.sentryAddress,
+    trustAnchorsPem: r.trustAnchorsPem,
+    sentryId: sentryId(r.sentryNamespace),
+  });
+  try {
+    const res = await client.signCertificate({
+      id: appId,
+      namespace,
+      trustDomain: '',
+      token,
+      tokenValidator: TokenValidator.KUBERNETES,
+      certificateSigningRequest: createCsrPem(privateKey),
+      jwtAudiences: [],
+    });
+    return {
+      keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
+      chainPem: res.workloadCertificate,
+    };
+  } finally {
+    client.close();
+  }
 }
