@@ -24,7 +24,7 @@ import { TokenValidator, tokenValidatorName } from './proto/sentry.js';
 import { SentryServer } from './server/server.js';
 import { ServingCertificate } from './server/serving-cert.js';
 import { SignService } from './server/sign.js';
-import { sentrySpiffeId } from './spiffe.js';
+import { sentrySpiffeId } from '../kit/security/spiffe.js';
 import { chooseValidators } from './validators.js';
 import { InsecureValidator } from './validator/insecure/insecure.js';
 import { tokenReviewer } from './validator/kubernetes/client.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { status } from '@grpc/grpc-js';
 import { authorize } from './authz.js';
-import { callerFromSubjectAltName } from './identity.js';
+import { callerFromSubjectAltName } from '../../kit/security/workload-caller.js';
 
 describe('operator identity and the namespace gate (operator.md §1.4)', () => {
   it('reads namespace and app-id from the one SPIFFE URI SAN, in any trust domain', () => {

@@ -8,7 +8,7 @@ import type { KindKey } from '../cache/kinds.js';
 import type { KubeObject, ResourceCache } from '../cache/resource-cache.js';
 import { encodeList, encodeObject, type MethodName } from '../proto/operator.js';
 import { ApiError, notSynced } from './errors.js';
-import type { Caller } from './identity.js';
+import type { WorkloadCaller as Caller } from '../../kit/security/workload-caller.js';
 import { inScope } from './scopes.js';
 import { resolvedJson, type SecretReader } from './secrets.js';
 

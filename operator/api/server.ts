@@ -29,10 +29,14 @@ import {
 } from '../proto/operator.js';
 import { authorize } from './authz.js';
 import { shuttingDown, toApiError, type ApiError } from './errors.js';
-import { callerFromSubjectAltName, type Caller } from './identity.js';
+import {
+  callerFromSubjectAltName,
+  type WorkloadCaller as Caller,
+} from '../../kit/security/workload-caller.js';
 import { getResponse, isGetMethod, isListMethod, listResponse } from './resources.js';
 import type { SecretReader } from './secrets.js';
 import { KindBroadcaster, StreamWatcher } from './streams.js';
+import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
 
 const STREAM_KINDS = {
   ComponentUpdate: 'component',
@@ -81,14 +85,6 @@ export interface OperatorApiServerOptions {
   readonly health?: HealthTarget;
   readonly onListening?: (port: number) => void;
   readonly shutdownGraceMs?: number;
-}
-
-const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
-
-function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
-  });
 }
 
 function callerOf(call: {
@@ -217,9 +213,7 @@ export class OperatorApiServer {
     const { port, listenAddress, credentials, log, health } = this.#opts;
     const server = new Server();
     server.addService(OPERATOR_SERVICE_DEFINITION, this.#handlers());
-    const host =
-      listenAddress === '' ? '[::]' : listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
-    const bound = await bind(server, `${host}:${port}`, credentials);
+    const bound = await bindGrpcServer(server, grpcBindAddress(listenAddress, port), credentials);
     log?.info(`Starting gRPC server on port ${bound}`);
     health?.ready();
     this.#opts.onListening?.(bound);
@@ -232,16 +226,7 @@ export class OperatorApiServer {
       b.endAll();
       b.dispose();
     }
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, this.#opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(server, this.#opts.shutdownGraceMs);
     log?.info('Operator API server stopped');
   }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { emptyHost, HostOperation, type Host } from '../proto/placement.js';
-import { authorizeHost, callerFromSubjectAltName, type CallerId } from './authz.js';
+import { callerFromSubjectAltName, type WorkloadCaller } from '../../kit/security/workload-caller.js';
+import { authorizeHost } from './authz.js';
 
 const report: Host = {
   ...emptyHost(),
@@ -11,10 +12,12 @@ const report: Host = {
   apiLevel: 20,
   operation: HostOperation.REPORT,
 };
-const me: CallerId = { namespace: 'default', appId: 'myapp' };
+const me: WorkloadCaller = { namespace: 'default', appId: 'myapp' };
 
 describe('placement §3 validation on every message, in order', () => {
-  it.each<[string, boolean, CallerId | undefined, Partial<Host>, string | undefined, string | undefined]>([
+  it.each<
+    [string, boolean, WorkloadCaller | undefined, Partial<Host>, string | undefined, string | undefined]
+  >([
     ['a daprd REPORT matching its certificate is allowed', true, me, {}, undefined, undefined],
     [
       'an ack (op/version/id/namespace only) is allowed',
@@ -153,7 +156,7 @@ describe('placement §3 validation on every message, in order', () => {
 });
 
 describe('placement §3 caller identity from the peer certificate', () => {
-  it.each<[string, string | undefined, CallerId | undefined]>([
+  it.each<[string, string | undefined, WorkloadCaller | undefined]>([
     ['a daprd SVID', 'URI:spiffe://public/ns/default/myapp', { namespace: 'default', appId: 'myapp' }],
     ['any trust domain is accepted', 'URI:spiffe://other.td/ns/prod/x', { namespace: 'prod', appId: 'x' }],
     [

@@ -1,7 +1,7 @@
 // Who may say what on a ReportDaprStatus stream (placement.md §3 "Validation on every message").
 // Pure: the caller's SPIFFE identity (when mTLS is on) and one Host message in, the first broken
 // rule out, as a PlacementError whose kind the edge maps to a gRPC code in one place.
-import { parseSpiffeId } from '../../sentry/spiffe.js';
+import type { WorkloadCaller } from '../../kit/security/workload-caller.js';
 import { HostOperation, type Host } from '../proto/placement.js';
 
 export type PlacementErrorKind =
@@ -22,39 +22,12 @@ export class PlacementError extends Error {
   }
 }
 
-/** The caller as its certificate names it: spiffe://<td>/ns/<namespace>/<app-id>[/...]. */
-export interface CallerId {
-  readonly namespace: string;
-  readonly appId: string;
-}
-
 const NO_CLIENT_ID = 'failed to get client ID from context';
-
-/**
- * Reads the caller's identity from a peer certificate's subjectaltname string as Node prints it
- * (e.g. `DNS:x, URI:spiffe://public/ns/default/myapp`). Exactly one URI SAN, a valid SPIFFE ID,
- * with a path /ns/<namespace>/<app-id> whose parts are non-empty; anything else is undefined.
- */
-export function callerFromSubjectAltName(san: string | undefined): CallerId | undefined {
-  if (san === undefined) return undefined;
-  const uris = san
-    .split(', ')
-    .filter((entry) => entry.startsWith('URI:'))
-    .map((entry) => entry.slice(4));
-  if (uris.length !== 1) return undefined;
-  try {
-    const [ns, namespace, appId] = parseSpiffeId(uris[0]!).segments;
-    if (ns !== 'ns' || namespace === undefined || appId === undefined) return undefined;
-    return { namespace, appId };
-  } catch {
-    return undefined;
-  }
-}
 
 export interface AuthorizeInput {
   /** Whether the server runs with --tls-enabled (then `caller` must be known). */
   readonly mtls: boolean;
-  readonly caller: CallerId | undefined;
+  readonly caller: WorkloadCaller | undefined;
   readonly host: Host;
 }
 

@@ -20,10 +20,12 @@ import {
   REPORT_DAPR_STATUS_PATH,
   type Host,
 } from '../proto/placement.js';
-import { authorizeHost, callerFromSubjectAltName, PlacementError } from './authz.js';
+import { callerFromSubjectAltName } from '../../kit/security/workload-caller.js';
+import { authorizeHost, PlacementError } from './authz.js';
 import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
 import type { StreamId } from '../loops/events.js';
+import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
 
 /** The Placement service for grpc-js: responses are written pre-encoded (see Dissemination). */
 export const PLACEMENT_SERVICE = {
@@ -78,14 +80,7 @@ export interface PlacementServerOptions {
   readonly timers?: Timers;
 }
 
-const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
 const SHUTTING_DOWN = new PlacementError('shuttingDown', 'placement server is shutting down');
-
-function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
-  });
-}
 
 function endWith(call: ServerDuplexStream<Host, Buffer>, s: StreamStatus): void {
   call.emit('error', { code: s.code, details: s.details });
@@ -209,9 +204,7 @@ export class PlacementServer {
       'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs,
     });
     server.addService(PLACEMENT_SERVICE, { ReportDaprStatus: this.#handle.bind(this) });
-    const host =
-      listenAddress === '' ? '[::]' : listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
-    const bound = await bind(server, `${host}:${port}`, credentials);
+    const bound = await bindGrpcServer(server, grpcBindAddress(listenAddress, port), credentials);
     log?.info(`Placement service started on port ${bound}`);
     health?.ready();
     this.#opts.onListening?.(bound);
@@ -220,16 +213,7 @@ export class PlacementServer {
     health?.notReady();
     this.#shuttingDown = true;
     this.#dissemination.closeAll(toStatus(SHUTTING_DOWN));
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, this.#opts.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(server, this.#opts.shutdownGraceMs);
     log?.info('Placement service stopped');
   }
 }

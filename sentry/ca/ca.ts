@@ -9,7 +9,7 @@ import { authorityKeyIdFor, workloadCertificate } from './profile.js';
 import { subjectKeyId } from './x509.js';
 import type { X509Bundle } from './bundle.js';
 import { SentryError } from '../errors.js';
-import { daprSpiffeId } from '../spiffe.js';
+import { daprSpiffeId } from '../../kit/security/spiffe.js';
 
 export interface IdentityRequest {
   /** SubjectPublicKeyInfo DER of the key to certify (from the CSR). */

@@ -17,7 +17,7 @@ import {
   subjectKeyIdExtension,
 } from './extensions.js';
 import { OID } from './oids.js';
-import { SENTRY_APP_ID, SPIFFE_SCHEME } from '../spiffe.js';
+import { SENTRY_APP_ID, SPIFFE_SCHEME } from '../../kit/security/spiffe.js';
 
 /** Root and issuer lifetime when sentry generates them (365 days). */
 export const CA_TTL_MS = 365 * 24 * 3_600_000;

@@ -4,7 +4,6 @@
 import {
   experimental,
   Server,
-  type ServerCredentials,
   type ServiceDefinition,
   type ServerUnaryCall,
   type sendUnaryData,
@@ -24,6 +23,7 @@ import {
 } from '../proto/sentry.js';
 import type { ServingIdentity } from './serving-cert.js';
 import { toStatus } from './status.js';
+import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
 
 /** The CA service for grpc-js, with the hand-written codec (also used by clients and tests). */
 export const CA_SERVICE = {
@@ -55,14 +55,6 @@ export interface SentryServerOptions {
   readonly onListening?: (port: number) => void;
   /** How long in-flight calls may take to finish at shutdown. */
   readonly shutdownGraceMs?: number;
-}
-
-const DEFAULT_SHUTDOWN_GRACE_MS = 5_000;
-
-function bind(server: Server, address: string, credentials: ServerCredentials): Promise<number> {
-  return new Promise((resolve, reject) => {
-    server.bindAsync(address, credentials, (err, port) => (err ? reject(err) : resolve(port)));
-  });
 }
 
 export class SentryServer {
@@ -105,25 +97,14 @@ export class SentryServer {
     // The identity provider goes first: grpc-js passes its first argument on as the identity
     // source (see the server test, which pins this). No CA provider: no client certificates.
     const credentials = experimental.createCertificateProviderServerCredentials(identity, null, false);
-    const host =
-      listenAddress === '' ? '[::]' : listenAddress.includes(':') ? `[${listenAddress}]` : listenAddress;
-    const bound = await bind(server, `${host}:${port}`, credentials);
+    const bound = await bindGrpcServer(server, grpcBindAddress(listenAddress, port), credentials);
     log?.info(`Running gRPC server on port ${bound}`);
     health?.ready();
     this.#options.onListening?.(bound);
 
     await untilAborted(signal);
     health?.notReady();
-    await new Promise<void>((resolve) => {
-      const force = setTimeout(() => {
-        server.forceShutdown();
-        resolve();
-      }, this.#options.shutdownGraceMs ?? DEFAULT_SHUTDOWN_GRACE_MS);
-      server.tryShutdown(() => {
-        clearTimeout(force);
-        resolve();
-      });
-    });
+    await shutdownGrpcServer(server, this.#options.shutdownGraceMs);
     log?.info('gRPC server stopped');
   }
 }

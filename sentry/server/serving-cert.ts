@@ -8,7 +8,7 @@ import type { HealthTarget } from '../../kit/health-targets.js';
 import type { Logger } from '../../kit/logger.js';
 import type { IdentitySigner } from '../ca/ca.js';
 import { encodePem } from '../ca/pem.js';
-import { SENTRY_APP_ID } from '../spiffe.js';
+import { SENTRY_APP_ID } from '../../kit/security/spiffe.js';
 
 type CertificateProvider = experimental.CertificateProvider;
 type IdentityUpdate = experimental.IdentityCertificateUpdate;
