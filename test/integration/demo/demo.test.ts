@@ -56,6 +56,16 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     const opts = { kubeconfig };
     const components = await kubectl(['get', 'components', '-o', 'name'], opts);
     expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
+    // The chart-installed operator gave each Dapr Deployment its headless <app-id>-dapr Service.
+    const services = await waitFor(
+      async () => {
+        const r = await kubectl(['get', 'services', '-o', 'jsonpath={.items[*].metadata.name}'], opts);
+        const names = r.stdout.split(' ');
+        return names.includes('nodeapp-dapr') && names.includes('pythonapp-dapr') && names;
+      },
+      { what: 'the operator to create nodeapp-dapr and pythonapp-dapr', timeoutMs: 60_000 },
+    );
+    expect(services).toEqual(expect.arrayContaining(['nodeapp-dapr', 'pythonapp-dapr']));
     const created = await kubectl(
       ['create', 'deployment', 'hello', '--image=dapr-ts/test-app:echo', '--port=8080'],
       opts,
