@@ -2,6 +2,7 @@
 // up, installs our control plane with the chart, deploys the hello-world walkthrough, says how
 // to reach it all, and stops cleanly on Ctrl-C.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +11,8 @@ import { ManagedProcess, runId } from '../../harness/process.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../harness/wait.js';
+import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
+import { workloadSvid } from '../sentry/support.js';
 
 let dir = '';
 let demo: ManagedProcess | undefined;
@@ -66,6 +69,7 @@ describe('npm start (the local cluster with our control plane and the hello-worl
       { what: 'the operator to create nodeapp-dapr and pythonapp-dapr', timeoutMs: 60_000 },
     );
     expect(services).toEqual(expect.arrayContaining(['nodeapp-dapr', 'pythonapp-dapr']));
+    await expectComponentDelivered(kubeconfig!);
     const created = await kubectl(
       ['create', 'deployment', 'hello', '--image=dapr-ts/test-app:echo', '--port=8080'],
       opts,
@@ -91,3 +95,56 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     });
   });
 });
+
+/**
+ * What nodeapp's daprd would get from the chart-installed control plane, asked exactly as daprd
+ * asks: an SVID from our sentry with a token bound to nodeapp's real pod, then ListComponents
+ * from our operator over mTLS. The statestore arrives with its password resolved from the Secret.
+ */
+async function expectComponentDelivered(kubeconfig: string): Promise<void> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ipOf = async (namespace: string, app: string): Promise<string> => {
+    const pods = await core.listNamespacedPod({ namespace, labelSelector: `app=${app}` });
+    const ip = pods.items[0]?.status?.podIP;
+    if (ip === undefined) throw new Error(`no pod IP for ${namespace}/${app}`);
+    return ip;
+  };
+  const nodeapp = (await core.listNamespacedPod({ namespace: 'default', labelSelector: 'app=node' }))
+    .items[0]!;
+  const bundle = await core.readNamespacedConfigMap({ namespace: 'dapr-system', name: 'dapr-trust-bundle' });
+  const anchors = Buffer.from(bundle.data?.['ca.crt'] ?? '');
+  const svid = await workloadSvid({
+    core,
+    sentryAddress: `${await ipOf('dapr-system', 'dapr-sentry')}:50001`,
+    trustAnchorsPem: anchors,
+    sentryNamespace: 'dapr-system',
+    appId: 'nodeapp',
+    namespace: 'default',
+    pod: nodeapp,
+  });
+  const operator = new OperatorConnection({
+    ...svid,
+    trustAnchorsPem: anchors,
+    address: `${await ipOf('dapr-system', 'dapr-operator')}:6500`,
+    operatorId: 'spiffe://cluster.local/ns/dapr-system/dapr-operator',
+  });
+  try {
+    const components = (await operator.list('ListComponents', 'default')).map(
+      (b) =>
+        JSON.parse(b.toString()) as {
+          metadata: { name: string };
+          spec: { metadata: { name: string; value?: string }[] };
+        },
+    );
+    expect(components.map((c) => c.metadata.name)).toEqual(['statestore']);
+    const secret = await core.readNamespacedSecret({ namespace: 'default', name: 'redis' });
+    const password = components[0]!.spec.metadata.find((m) => m.name === 'redisPassword');
+    // Upstream's encoding: the base64 of the secret's bytes, as Secret.data holds it.
+    expect(secret.data?.['redis-password']).toMatch(/^[A-Za-z0-9+/]+=*$/);
+    expect(password?.value).toBe(secret.data?.['redis-password']);
+  } finally {
+    operator.close();
+  }
+}

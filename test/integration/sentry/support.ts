@@ -204,6 +204,8 @@ export interface WorkloadSvidRequest {
   readonly annotations?: Readonly<Record<string, string>>;
   /** daprd 1.18 sends Ed25519 CSRs; P-256 is what older sidecars send. */
   readonly keyType?: 'ed25519' | 'p256';
+  /** The Pod the token is bound to; default: a Pod `<app-id>-pod` made (once) for it. */
+  readonly pod?: V1Pod;
 }
 
 export interface WorkloadSvid {
@@ -217,18 +219,7 @@ export interface WorkloadSvid {
  */
 export async function workloadSvid(r: WorkloadSvidRequest): Promise<WorkloadSvid> {
   const { core, namespace, appId } = r;
-  await ensureNamespace(core, namespace);
-  await ensureServiceAccount(core, namespace, 'default');
-  const name = `${appId}-pod`;
-  const pod = await createPod(core, {
-    namespace,
-    name,
-    serviceAccount: 'default',
-    annotations: { 'dapr.io/app-id': appId, ...r.annotations },
-  }).catch(async (err: { code?: number }) => {
-    if (err.code !== 409) throw err;
-    return core.readNamespacedPod({ namespace, name });
-  });
+  const pod = r.pod ?? (await podFor(core, namespace, appId, r.annotations));
   const token = await podToken(core, pod, [sentryId(r.sentryNamespace)]);
   const { privateKey } =
     r.keyType === 'p256'
@@ -256,4 +247,24 @@ export async function workloadSvid(r: WorkloadSvidRequest): Promise<WorkloadSvid
   } finally {
     client.close();
   }
+}
+
+async function podFor(
+  core: CoreV1Api,
+  namespace: string,
+  appId: string,
+  annotations: Readonly<Record<string, string>> = {},
+): Promise<V1Pod> {
+  await ensureNamespace(core, namespace);
+  await ensureServiceAccount(core, namespace, 'default');
+  const name = `${appId}-pod`;
+  return createPod(core, {
+    namespace,
+    name,
+    serviceAccount: 'default',
+    annotations: { 'dapr.io/app-id': appId, ...annotations },
+  }).catch(async (err: { code?: number }) => {
+    if (err.code !== 409) throw err;
+    return core.readNamespacedPod({ namespace, name });
+  });
 }
