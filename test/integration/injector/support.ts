@@ -3,24 +3,22 @@
 // injector and upstream's Go injector started the same way, and an HTTPS AdmissionReview client
 // that verifies the serving certificate as the apiserver does (the trust anchors as CA, the
 // Service DNS name).
-import { CoreV1Api, CustomObjectsApi, AdmissionregistrationV1Api } from '@kubernetes/client-node';
+import { CoreV1Api, AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { CHART_ENV } from '../../../sidecar-injector/patcher/fixtures.js';
-import { daprModuleDir } from '../../../sentry/testing/upstream.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
-import { kubectl } from '../../harness/tools.js';
 import {
-  createPod,
+  controlPlaneTokenFile,
+  createDaprSystemConfiguration,
   ensureNamespace,
-  ensureServiceAccount,
-  podToken,
-  sentryId,
+  installDaprCrds,
+  trustBundle,
   SKIP_UID_CHECK,
   startSentry,
   waitHealthy,
@@ -30,17 +28,6 @@ import {
 export const CONTROL_PLANE_NS = 'dapr-system';
 export const INJECTOR_DNS_NAME = `dapr-sidecar-injector.${CONTROL_PLANE_NS}.svc`;
 export const WEBHOOK_NAME = 'dapr-sidecar-injector';
-
-/** Dapr's CRDs, applied with kubectl from the v1.18.3 Go module (nothing from it is committed). */
-export async function installDaprCrds(cluster: TestCluster): Promise<void> {
-  const dir = join(daprModuleDir(), 'charts', 'dapr', 'crds');
-  const applied = await kubectl(['create', '-f', dir], { kubeconfig: cluster.kubeconfigPath });
-  if (applied.code !== 0) throw new Error(`kubectl create -f ${dir} failed: ${applied.stderr}`);
-  const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', dir], {
-    kubeconfig: cluster.kubeconfigPath,
-  });
-  if (waited.code !== 0) throw new Error(`Dapr's CRDs were not established: ${waited.stderr}`);
-}
 
 /** The chart's MutatingWebhookConfiguration (spec §1.1), without a caBundle: the injector adds it. */
 export function webhookConfiguration(service: { namespace: string; name: string; port?: number }): object {
@@ -83,26 +70,7 @@ export async function startInjectorControlPlane(
   await ensureNamespace(core, CONTROL_PLANE_NS);
   await installDaprCrds(cluster);
   const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
-  await cluster.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-    group: 'dapr.io',
-    version: 'v1alpha1',
-    namespace: CONTROL_PLANE_NS,
-    plural: 'configurations',
-    body: {
-      apiVersion: 'dapr.io/v1alpha1',
-      kind: 'Configuration',
-      metadata: { name: 'daprsystem' },
-      spec: {
-        mtls: {
-          enabled: true,
-          workloadCertTTL: '24h',
-          allowedClockSkew: '15m',
-          controlPlaneTrustDomain: 'cluster.local',
-          sentryAddress: `127.0.0.1:${port}`,
-        },
-      },
-    },
-  });
+  await createDaprSystemConfiguration(cluster, CONTROL_PLANE_NS, { sentryAddress: `127.0.0.1:${port}` });
   await cluster.kubeConfig
     .makeApiClient(AdmissionregistrationV1Api)
     .createMutatingWebhookConfiguration({ body: webhookConfiguration(webhookService) });
@@ -113,21 +81,13 @@ export async function startInjectorControlPlane(
     namespace: CONTROL_PLANE_NS,
     ports: { port, healthzPort, metricsPort },
   });
-  await ensureServiceAccount(core, CONTROL_PLANE_NS, 'dapr-injector');
-  const pod = await createPod(core, {
+  const tokenFile = await controlPlaneTokenFile(core, dir, {
     namespace: CONTROL_PLANE_NS,
-    name: 'dapr-sidecar-injector-0',
+    service: 'injector',
     serviceAccount: 'dapr-injector',
-    annotations: { 'dapr.io/control-plane': 'injector' },
+    podName: 'dapr-sidecar-injector-0',
   });
-  const tokenFile = join(dir, 'injector.token');
-  writeFileSync(tokenFile, await podToken(core, pod, [sentryId(CONTROL_PLANE_NS)]));
-  const configMap = await core.readNamespacedConfigMap({
-    namespace: CONTROL_PLANE_NS,
-    name: 'dapr-trust-bundle',
-  });
-  const anchorsFile = join(dir, 'ca.crt');
-  writeFileSync(anchorsFile, configMap.data?.['ca.crt'] ?? '');
+  const { anchorsFile } = await trustBundle(core, CONTROL_PLANE_NS, dir);
   return { sentry, anchorsFile, tokenFile };
 }
 

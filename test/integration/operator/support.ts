@@ -3,7 +3,7 @@
 // our operator and upstream's Go operator as processes, and a test-only Subscription conversion
 // webhook so that objects can be written at v1alpha1 (the real one is operator/conversion's).
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { KubeClient, isConflict } from '../../../kit/kubernetes/client.js';
@@ -15,19 +15,17 @@ import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import { kubectl } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
 import {
   coreApi,
-  createPod,
   ensureNamespace,
-  ensureServiceAccount,
-  podToken,
-  sentryId,
   SKIP_UID_CHECK,
   startSentry,
   waitHealthy,
   type RunningSentry,
   workloadSvid,
+  controlPlaneTokenFile,
+  createDaprSystemConfiguration,
+  trustBundle,
 } from '../sentry/support.js';
 
 export const CP_NS = 'dapr-system';
@@ -63,23 +61,7 @@ export async function startControlPlane(cluster: TestCluster, dir: string): Prom
   const webhook = await startConversionWebhook(cluster.kubeconfigPath, dir);
 
   const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
-  await kube.request(`/apis/dapr.io/v1alpha1/namespaces/${CP_NS}/configurations`, {
-    method: 'POST',
-    body: {
-      apiVersion: 'dapr.io/v1alpha1',
-      kind: 'Configuration',
-      metadata: { name: 'daprsystem' },
-      spec: {
-        mtls: {
-          enabled: true,
-          workloadCertTTL: '24h',
-          allowedClockSkew: '15m',
-          controlPlaneTrustDomain: 'cluster.local',
-          sentryAddress: `127.0.0.1:${port}`,
-        },
-      },
-    },
-  });
+  await createDaprSystemConfiguration(cluster, CP_NS, { sentryAddress: `127.0.0.1:${port}` });
   const sentry = await startSentry({
     cluster,
     dir,
@@ -87,26 +69,12 @@ export async function startControlPlane(cluster: TestCluster, dir: string): Prom
     namespace: CP_NS,
     ports: { port, healthzPort, metricsPort },
   });
-  const configMap = await waitFor(
-    async () => {
-      const cm = await core.readNamespacedConfigMap({ namespace: CP_NS, name: 'dapr-trust-bundle' });
-      return cm.data?.['ca.crt'] ? cm : undefined;
-    },
-    { what: 'the trust bundle' },
-  );
-  const anchors = Buffer.from(configMap.data!['ca.crt']!);
-  const anchorsFile = join(dir, 'ca.crt');
-  writeFileSync(anchorsFile, anchors);
-
-  await ensureServiceAccount(core, CP_NS, 'dapr-operator');
-  const pod = await createPod(core, {
+  const { anchors, anchorsFile } = await trustBundle(core, CP_NS, dir);
+  const operatorTokenFile = await controlPlaneTokenFile(core, dir, {
     namespace: CP_NS,
-    name: 'dapr-operator-0',
+    service: 'operator',
     serviceAccount: 'dapr-operator',
-    annotations: { 'dapr.io/control-plane': 'operator' },
   });
-  const operatorTokenFile = join(dir, 'operator.token');
-  writeFileSync(operatorTokenFile, await podToken(core, pod, [sentryId(CP_NS)]));
   return { cluster, kube, sentry, anchors, anchorsFile, dir, operatorTokenFile, webhook };
 }
 

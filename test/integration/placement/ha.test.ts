@@ -38,6 +38,7 @@ import {
   type RunningSentry,
   type WorkloadSvid,
   workloadSvid,
+  trustBundle,
 } from '../sentry/support.js';
 
 const NS = 'dapr-system';
@@ -301,16 +302,9 @@ describe('placement HA: three replicas, one Lease, failover', () => {
     core = coreApi(cluster);
     await ensureNamespace(core, NS);
     sentry = await startSentry({ cluster, dir, name: 'sentry', namespace: NS });
-    const configMap = await waitFor(
-      async () => {
-        const cm = await core.readNamespacedConfigMap({ namespace: NS, name: 'dapr-trust-bundle' });
-        return cm.data?.['ca.crt'] ? cm : undefined;
-      },
-      { what: 'the trust bundle' },
-    );
-    anchors = Buffer.from(configMap.data!['ca.crt']!);
-    const anchorsFile = join(dir, 'ca.crt');
-    writeFileSync(anchorsFile, anchors);
+    const bundle = await trustBundle(core, NS, dir);
+    anchors = bundle.anchors;
+    const anchorsFile = bundle.anchorsFile;
 
     await ensureServiceAccount(core, NS, 'dapr-placement');
     await grantLeaseRbac();

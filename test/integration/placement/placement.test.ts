@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
@@ -15,23 +15,20 @@ import { TestDaprd, TestPki } from '../../../placement/server/testing.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
-import { waitFor } from '../../harness/wait.js';
 import {
   coreApi,
-  createPod,
   ensureNamespace,
-  ensureServiceAccount,
   healthz,
   metricValue,
-  podToken,
   scrape,
-  sentryId,
   SKIP_UID_CHECK,
   startSentry,
   waitHealthy,
   type RunningSentry,
   type WorkloadSvid,
   workloadSvid,
+  controlPlaneTokenFile,
+  trustBundle,
 } from '../sentry/support.js';
 
 const NS = 'dapr-system';
@@ -72,26 +69,15 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
     await ensureNamespace(core, NS);
     sentry = await startSentry({ cluster, dir, name: 'sentry', namespace: NS });
 
-    const configMap = await waitFor(
-      async () => {
-        const cm = await core.readNamespacedConfigMap({ namespace: NS, name: 'dapr-trust-bundle' });
-        return cm.data?.['ca.crt'] ? cm : undefined;
-      },
-      { what: 'the trust bundle' },
-    );
-    anchors = Buffer.from(configMap.data!['ca.crt']!);
-    const anchorsFile = join(dir, 'ca.crt');
-    writeFileSync(anchorsFile, anchors);
-
-    await ensureServiceAccount(core, NS, 'dapr-placement');
-    const pod = await createPod(core, {
+    const bundle = await trustBundle(core, NS, dir);
+    anchors = bundle.anchors;
+    const anchorsFile = bundle.anchorsFile;
+    const tokenFile = await controlPlaneTokenFile(core, dir, {
       namespace: NS,
-      name: 'dapr-placement-server-0',
+      service: 'placement',
       serviceAccount: 'dapr-placement',
-      annotations: { 'dapr.io/control-plane': 'placement' },
+      podName: 'dapr-placement-server-0',
     });
-    const tokenFile = join(dir, 'placement.token');
-    writeFileSync(tokenFile, await podToken(core, pod, [sentryId(NS)]));
 
     const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
     ports = { port, healthzPort, metricsPort };

@@ -1,17 +1,19 @@
 // What the sentry integration tests share: our compiled sentry as a ManagedProcess against the
 // test cluster, Pods and bound service-account tokens made through the real apiserver, and the
 // metrics as numbers.
-import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, type V1Pod } from '@kubernetes/client-node';
 import { generateKeyPairSync } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
 import { TokenValidator } from '../../../sentry/proto/sentry.js';
 import { SentryClient } from '../../../sentry/server/client.js';
+import { daprModuleDir } from '../../../sentry/testing/upstream.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess } from '../../harness/process.js';
+import { kubectl } from '../../harness/tools.js';
 import { freePorts } from '../../harness/ports.js';
 import { waitFor } from '../../harness/wait.js';
 
@@ -267,4 +269,102 @@ async function podFor(
     if (err.code !== 409) throw err;
     return core.readNamespacedPod({ namespace, name });
   });
+}
+
+/** Dapr's CRDs, applied with kubectl from the v1.18.3 Go module (nothing from it is committed). */
+export async function installDaprCrds(cluster: TestCluster): Promise<void> {
+  const dir = join(daprModuleDir(), 'charts', 'dapr', 'crds');
+  const applied = await kubectl(['create', '-f', dir], { kubeconfig: cluster.kubeconfigPath });
+  if (applied.code !== 0) throw new Error(`kubectl create -f ${dir} failed: ${applied.stderr}`);
+  const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', dir], {
+    kubeconfig: cluster.kubeconfigPath,
+  });
+  if (waited.code !== 0) throw new Error(`Dapr's CRDs were not established: ${waited.stderr}`);
+}
+
+export interface DaprSystemMtls {
+  /** Where the control plane reaches sentry (the chart: dapr-sentry.<ns>.svc:443). */
+  readonly sentryAddress: string;
+  readonly workloadCertTTL?: string;
+  readonly allowedClockSkew?: string;
+}
+
+/** The `daprsystem` Configuration (mTLS on, trust domain cluster.local) that sentry and the services read. */
+export async function createDaprSystemConfiguration(
+  cluster: TestCluster,
+  namespace: string,
+  mtls: DaprSystemMtls,
+): Promise<void> {
+  await cluster.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: 'dapr.io',
+    version: 'v1alpha1',
+    namespace,
+    plural: 'configurations',
+    body: {
+      apiVersion: 'dapr.io/v1alpha1',
+      kind: 'Configuration',
+      metadata: { name: 'daprsystem' },
+      spec: {
+        mtls: {
+          enabled: true,
+          workloadCertTTL: mtls.workloadCertTTL ?? '24h',
+          allowedClockSkew: mtls.allowedClockSkew ?? '15m',
+          controlPlaneTrustDomain: 'cluster.local',
+          sentryAddress: mtls.sentryAddress,
+        },
+      },
+    },
+  });
+}
+
+/**
+ * The trust anchors sentry published in ConfigMap dapr-trust-bundle (waited for), also written
+ * to `<dir>/ca.crt` as the chart mounts them for the services.
+ */
+export async function trustBundle(
+  core: CoreV1Api,
+  namespace: string,
+  dir: string,
+): Promise<{ readonly anchors: Buffer; readonly anchorsFile: string }> {
+  const pem = await waitFor(
+    async () =>
+      (await core.readNamespacedConfigMap({ namespace, name: 'dapr-trust-bundle' })).data?.['ca.crt'] ||
+      undefined,
+    { what: 'the trust bundle' },
+  );
+  const anchors = Buffer.from(pem);
+  const anchorsFile = join(dir, 'ca.crt');
+  writeFileSync(anchorsFile, anchors);
+  return { anchors, anchorsFile };
+}
+
+export interface ControlPlanePodOptions {
+  readonly namespace: string;
+  /** The `dapr.io/control-plane` annotation (sentry's validator checks it): injector, operator, … */
+  readonly service: string;
+  readonly serviceAccount: string;
+  /** Default `dapr-<service>-0`. */
+  readonly podName?: string;
+}
+
+/**
+ * A control-plane Pod object and a sentry-audience token bound to it, written to
+ * `<dir>/<service>.token` as the chart's projected volume holds it; returns the file's path.
+ */
+export async function controlPlaneTokenFile(
+  core: CoreV1Api,
+  dir: string,
+  options: ControlPlanePodOptions,
+): Promise<string> {
+  const { namespace, service, serviceAccount } = options;
+  await ensureServiceAccount(core, namespace, serviceAccount);
+  const pod = await createPod(core, {
+    namespace,
+    name: options.podName ?? `dapr-${service}-0`,
+    serviceAccount,
+    annotations: { 'dapr.io/control-plane': service },
+  });
+  const path = join(dir, `${service}.token`);
+  writeFileSync(path, await podToken(core, pod, [sentryId(namespace)]));
+  return path;
 }

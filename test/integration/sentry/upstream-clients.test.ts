@@ -2,33 +2,31 @@
 // same pkg/security client code daprd runs) obtain their identity from our sentry, authorize it
 // by its SPIFFE ID, and only then report healthy.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CustomObjectsApi, type CoreV1Api } from '@kubernetes/client-node';
+import { type CoreV1Api } from '@kubernetes/client-node';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { certificatesFromPem, encodeCertificates } from '../../../sentry/ca/pem.js';
 import { buildX509Check, type X509Check } from '../../../sentry/testing/x509check.js';
-import { daprModuleDir } from '../../../sentry/testing/upstream.js';
 import { daprBinDir } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
-import { kubectl } from '../../harness/tools.js';
 import {
   coreApi,
-  createPod,
   ensureNamespace,
-  ensureServiceAccount,
   metricValue,
-  podToken,
   scrape,
-  sentryId,
   SKIP_UID_CHECK,
   startSentry,
   waitHealthy,
   type RunningSentry,
+  controlPlaneTokenFile,
+  createDaprSystemConfiguration,
+  installDaprCrds,
+  trustBundle,
 } from './support.js';
 
 const NS = 'dapr-system';
@@ -38,17 +36,6 @@ const WORKLOAD_CERT_TTL_HOURS = 2;
 
 function upstreamBinary(name: 'placement' | 'operator'): string {
   return join(daprBinDir(), name);
-}
-
-/** Dapr's CRDs, applied with kubectl from the v1.18.3 Go module (nothing from it is committed). */
-async function installDaprCrds(cluster: TestCluster): Promise<void> {
-  const dir = join(daprModuleDir(), 'charts', 'dapr', 'crds');
-  const applied = await kubectl(['create', '-f', dir], { kubeconfig: cluster.kubeconfigPath });
-  if (applied.code !== 0) throw new Error(`kubectl create -f ${dir} failed: ${applied.stderr}`);
-  const waited = await kubectl(['wait', '--for=condition=Established', '--timeout=60s', '-f', dir], {
-    kubeconfig: cluster.kubeconfigPath,
-  });
-  if (waited.code !== 0) throw new Error(`Dapr's CRDs were not established: ${waited.stderr}`);
 }
 
 /** The chain a TLS server presents (it is sent before the server asks for a client certificate). */
@@ -90,25 +77,10 @@ describe('upstream Go control-plane services take their identity from our sentry
     await ensureNamespace(core, NS);
     await installDaprCrds(cluster);
     const [port = 0, healthzPort = 0, metricsPort = 0] = await freePorts(3);
-    await cluster.kubeConfig.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
-      group: 'dapr.io',
-      version: 'v1alpha1',
-      namespace: NS,
-      plural: 'configurations',
-      body: {
-        apiVersion: 'dapr.io/v1alpha1',
-        kind: 'Configuration',
-        metadata: { name: 'daprsystem' },
-        spec: {
-          mtls: {
-            enabled: true,
-            workloadCertTTL: `${WORKLOAD_CERT_TTL_HOURS}h`,
-            allowedClockSkew: '1m',
-            controlPlaneTrustDomain: 'cluster.local',
-            sentryAddress: `127.0.0.1:${port}`,
-          },
-        },
-      },
+    await createDaprSystemConfiguration(cluster, NS, {
+      sentryAddress: `127.0.0.1:${port}`,
+      workloadCertTTL: `${WORKLOAD_CERT_TTL_HOURS}h`,
+      allowedClockSkew: '1m',
     });
     sentry = await startSentry({
       cluster,
@@ -128,25 +100,10 @@ describe('upstream Go control-plane services take their identity from our sentry
   }, 60_000);
 
   /** A control-plane Pod object and a token bound to it, as the chart's projected volume holds. */
-  async function controlPlaneToken(service: string, serviceAccount: string): Promise<string> {
-    await ensureServiceAccount(core, NS, serviceAccount);
-    const pod = await createPod(core, {
-      namespace: NS,
-      name: `dapr-${service}-0`,
-      serviceAccount,
-      annotations: { 'dapr.io/control-plane': service },
-    });
-    const path = join(dir, `${service}.token`);
-    writeFileSync(path, await podToken(core, pod, [sentryId(NS)]));
-    return path;
-  }
+  const controlPlaneToken = (service: string, serviceAccount: string): Promise<string> =>
+    controlPlaneTokenFile(core, dir, { namespace: NS, service, serviceAccount });
 
-  async function trustAnchorsFile(): Promise<string> {
-    const configMap = await core.readNamespacedConfigMap({ namespace: NS, name: 'dapr-trust-bundle' });
-    const path = join(dir, 'ca.crt');
-    writeFileSync(path, configMap.data?.['ca.crt'] ?? '');
-    return path;
-  }
+  const trustAnchorsFile = async (): Promise<string> => (await trustBundle(core, NS, dir)).anchorsFile;
 
   it('placement (--tls-enabled, Kubernetes mode) gets a certificate and becomes healthy', async () => {
     const tokenFile = await controlPlaneToken('placement', 'dapr-placement');
