@@ -2,14 +2,13 @@
 // ours: every daprd must see the same orders (operation and version), the same tables and the
 // same refusals. The Go binary comes from the test cache (test/deps/fetch.sh builds it).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ServerCredentials } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { daprBinDir } from '../../test/deps/paths.js';
 import { freePorts } from '../../kit/testing/ports.js';
 import { HostOperation } from '../proto/placement.js';
-import { PlacementServer } from './server.js';
+import { startLoopbackServer } from './loopback.js';
 import { TestDaprd, type TestDaprdOptions } from './testing.js';
 
 const DISSEMINATE_TIMEOUT_MS = 1_000;
@@ -57,27 +56,8 @@ async function startGo(): Promise<Target> {
   };
 }
 
-async function startOurs(): Promise<Target> {
-  const abort = new AbortController();
-  let listening: (port: number) => void = () => undefined;
-  const port = new Promise<number>((resolve) => (listening = resolve));
-  const server = new PlacementServer({
-    port: 0,
-    listenAddress: '127.0.0.1',
-    credentials: ServerCredentials.createInsecure(),
-    mtls: false,
-    nodeId: 'dapr-placement-0',
-    isLeader: () => true,
-    replicationFactor: 100,
-    disseminateTimeoutMs: DISSEMINATE_TIMEOUT_MS,
-    coalesceWindowMs: 0,
-    keepaliveTimeMs: 2_000,
-    keepaliveTimeoutMs: 3_000,
-    shutdownGraceMs: 500,
-    onListening: listening,
-  });
-  const run = server.run(abort.signal);
-  return { address: `127.0.0.1:${await port}`, stop: async () => (abort.abort(), await run) };
+function startOurs(): Promise<Target> {
+  return startLoopbackServer({ disseminateTimeoutMs: DISSEMINATE_TIMEOUT_MS });
 }
 
 /** Waits until no daprd has received anything for `quietMs`. */

@@ -1,46 +1,17 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Client, credentials, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
-import { PlacementServer, REPORT_DAPR_STATUS_CLIENT, type PlacementServerOptions } from './server.js';
+import { REPORT_DAPR_STATUS_CLIENT, type PlacementServerOptions } from './server.js';
+import { startLoopbackServer, type RunningServer } from './loopback.js';
 import { TestDaprd, TestPki } from './testing.js';
 import { HostOperation } from '../proto/placement.js';
-
-interface Running {
-  readonly server: PlacementServer;
-  readonly address: string;
-  stop(): Promise<void>;
-}
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
-async function start(overrides: Partial<PlacementServerOptions> = {}): Promise<Running> {
-  const abort = new AbortController();
-  let listening: (port: number) => void = () => undefined;
-  const port = new Promise<number>((resolve) => (listening = resolve));
-  const server = new PlacementServer({
-    port: 0,
-    listenAddress: '127.0.0.1',
-    credentials: ServerCredentials.createInsecure(),
-    mtls: false,
-    nodeId: 'dapr-placement-0',
-    isLeader: () => true,
-    replicationFactor: 100,
-    disseminateTimeoutMs: 8_000,
-    coalesceWindowMs: 0,
-    keepaliveTimeMs: 2_000,
-    keepaliveTimeoutMs: 3_000,
-    shutdownGraceMs: 500,
-    onListening: listening,
-    ...overrides,
-  });
-  const run = server.run(abort.signal);
-  const running = {
-    server,
-    address: `127.0.0.1:${await port}`,
-    stop: async () => (abort.abort(), await run),
-  };
+async function start(overrides: Partial<PlacementServerOptions> = {}): Promise<RunningServer> {
+  const running = await startLoopbackServer(overrides);
   cleanups.push(running.stop);
   return running;
 }
@@ -197,7 +168,7 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
   const pki = new TestPki();
   const placementId = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';
 
-  async function startMtls(): Promise<Running> {
+  async function startMtls(): Promise<RunningServer> {
     const serving = await pki.svid('cluster.local', 'dapr-system', 'dapr-placement');
     return start({
       mtls: true,
