@@ -25,6 +25,11 @@ export interface TestEnvironment {
   readonly startup: { readonly networkMs: number; readonly clusterMs: number; readonly agentMs: number };
   /** `kubectl logs` equivalent. */
   logs(namespace: string, pod: string, container?: string, opts?: { previous?: boolean }): string;
+  /**
+   * The last `lines` log lines of every pod the agent ran in `namespace` whose name starts with
+   * `podPrefix` (gone ones included), one block per pod: what a failure message needs.
+   */
+  logTails(namespace: string, podPrefix: string, lines?: number): string;
   /** `kubectl apply -f -` with the given YAML text; rejects with kubectl's output on failure. */
   apply(yaml: string): Promise<ToolResult>;
   kubectl(args: readonly string[]): Promise<ToolResult>;
@@ -69,6 +74,19 @@ export async function startTestEnvironment(opts: TestEnvironmentOptions = {}): P
       agent: a,
       startup: { networkMs: t1 - t0, clusterMs: t2 - t1, agentMs: t3 - t2 },
       logs: (ns, pod, container, o) => a.logs(ns, pod, container, o),
+      logTails: (namespace, podPrefix, lines = 30) =>
+        a
+          .timings()
+          .filter((t) => t.pod.startsWith(`${namespace}/${podPrefix}`))
+          .map((t) => {
+            const [ns, name] = t.pod.split('/') as [string, string];
+            try {
+              return `--- ${t.pod} ---\n${a.logs(ns, name).split('\n').slice(-lines).join('\n')}`;
+            } catch (err) {
+              return `--- ${t.pod}: ${(err as Error).message}`;
+            }
+          })
+          .join('\n'),
       kubectl: kc,
       apply: async (yaml) => {
         const dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-apply-`));

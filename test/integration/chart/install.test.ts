@@ -43,20 +43,7 @@ const isReady = (p: V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 /** The last log lines of every pod of an app, for failure messages. */
-function diagnostics(app: string): string {
-  return env.agent
-    .timings()
-    .filter((t) => t.pod.startsWith(`${NS}/${app}`))
-    .map((t) => {
-      const [ns, name] = t.pod.split('/') as [string, string];
-      try {
-        return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-30).join('\n')}`;
-      } catch (err) {
-        return `--- ${t.pod}: ${(err as Error).message}`;
-      }
-    })
-    .join('\n');
-}
+const diagnostics = (app: string): string => env.logTails(NS, app);
 
 async function readyPods(app: string, count: number, timeoutMs: number): Promise<V1Pod[]> {
   return waitFor(

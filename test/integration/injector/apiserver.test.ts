@@ -39,19 +39,7 @@ async function readyPod(namespace: string, app: string, timeoutMs = 90_000): Pro
     },
     { what: `${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {
-    const logs = env.agent
-      .timings()
-      .filter((t) => t.pod.startsWith(`${namespace}/${app}`))
-      .map((t) => {
-        const [ns, name] = t.pod.split('/') as [string, string];
-        try {
-          return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-30).join('\n')}`;
-        } catch (e) {
-          return `--- ${t.pod}: ${(e as Error).message}`;
-        }
-      })
-      .join('\n');
-    throw new Error(`${err.message}\n${logs}`);
+    throw new Error(`${err.message}\n${env.logTails(namespace, app)}`);
   });
 }
 

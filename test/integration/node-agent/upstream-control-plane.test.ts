@@ -37,20 +37,7 @@ async function readyPod(app: string, timeoutMs = 90_000): Promise<V1Pod> {
 }
 
 /** The logs of every dapr-system pod of an app, for failure messages. */
-function diagnostics(app: string): string {
-  return env.agent
-    .timings()
-    .filter((t) => t.pod.startsWith(`dapr-system/${app}`))
-    .map((t) => {
-      const [ns, name] = t.pod.split('/') as [string, string];
-      try {
-        return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-25).join('\n')}`;
-      } catch (err) {
-        return `--- ${t.pod}: ${(err as Error).message}`;
-      }
-    })
-    .join('\n');
-}
+const diagnostics = (app: string): string => env.logTails('dapr-system', app, 25);
 
 /** The URI SAN of the certificate a TLS server at ip:port presents. */
 function peerUriSan(ip: string, port: number): Promise<string | undefined> {

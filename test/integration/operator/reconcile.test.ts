@@ -49,20 +49,7 @@ async function readyPods(app: string, count: number, timeoutMs = 90_000): Promis
   });
 }
 
-function podLogs(app: string): string {
-  return env.agent
-    .timings()
-    .filter((t) => t.pod.startsWith(`dapr-system/${app}`))
-    .map((t) => {
-      const [ns, name] = t.pod.split('/') as [string, string];
-      try {
-        return `--- ${t.pod} ---\n${env.logs(ns, name).split('\n').slice(-30).join('\n')}`;
-      } catch (err) {
-        return `--- ${t.pod}: ${(err as Error).message}`;
-      }
-    })
-    .join('\n');
-}
+const podLogs = (app: string): string => env.logTails('dapr-system', app);
 
 /** The chart's operator Deployment, with our image and the dapr-ts command. */
 function ourOperatorYaml(replicas = 1): string {
