@@ -7,7 +7,10 @@ import type { MetricsRegistry } from '../kit/metrics.js';
 export interface OperatorMetrics {
   /** The reconciler created `<appId>-dapr`. */
   serviceCreated(appId: string): void;
-  /** The reconciler updated an existing `<appId>-dapr` (every reconcile, resyncs included). */
+  /**
+   * The reconciler updated an existing `<appId>-dapr` that differed from the desired Service
+   * (upstream PUTs, and counts, on every reconcile; ours writes only real changes).
+   */
   serviceUpdated(appId: string): void;
   /** Upstream never records this; kept for parity of the declaration. */
   serviceDeleted(appId: string): void;
