@@ -170,6 +170,14 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     await component('b-same-image', { name: 'dup', image: 'example/store:1' });
     await component('c-scoped-elsewhere', { image: 'example/other:1' }, ['someone-else']);
     await component('d-scoped-here', { name: 'scoped', image: 'example/scoped:1' }, ['rules']);
+    // The UID-only caller case needs kube-system/replicaset-controller in the service-account
+    // lists both injectors take at start-up; the controller manager creates it only shortly after
+    // the cluster starts, so a fast start could list before it exists.
+    const core = cluster.kubeConfig.makeApiClient(CoreV1Api);
+    await waitFor(
+      () => core.readNamespacedServiceAccount({ namespace: 'kube-system', name: 'replicaset-controller' }),
+      { what: 'the service account kube-system/replicaset-controller', timeoutMs: 60_000 },
+    );
     [go, ours] = await Promise.all([
       startInjector('go', cluster, plane, dir),
       startInjector('ours', cluster, plane, dir),
