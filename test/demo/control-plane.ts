@@ -10,40 +10,63 @@ import { waitFor } from '../harness/wait.js';
 
 export const CONTROL_PLANE_NAMESPACE = 'dapr-system';
 
-/** Workloads of a default install, by their `app` label, with their replica counts. */
-const WORKLOADS: ReadonlyArray<readonly [string, number]> = [
-  ['dapr-sentry', 1],
-  ['dapr-operator', 1],
-  ['dapr-sidecar-injector', 1],
-  ['dapr-placement-server', 1],
-  ['dapr-scheduler-server', 3],
-];
-
 /**
  * The local cluster has no volume provisioner, so the scheduler keeps its etcd in memory; every
  * other value is the chart's default.
  */
 export const LOCAL_INSTALL_SETS = ['dapr_scheduler.cluster.inMemoryStorage=true'];
 
+export interface InstallOptions {
+  /** More `--set key=value` values, e.g. `dapr_placement.ha=true`. */
+  readonly sets?: readonly string[];
+  /** Replicas to wait for by `app` label, where the sets change the chart's default. */
+  readonly replicas?: Readonly<Record<string, number>>;
+}
+
+/** Workloads of a default install, by their `app` label, with their replica counts. */
+function workloads(opts: InstallOptions): Array<[string, number]> {
+  const defaults: Record<string, number> = {
+    'dapr-sentry': 1,
+    'dapr-operator': 1,
+    'dapr-sidecar-injector': 1,
+    'dapr-placement-server': 1,
+    'dapr-scheduler-server': 3,
+  };
+  return Object.entries({ ...defaults, ...opts.replicas }).filter(([, n]) => n > 0);
+}
+
 export async function installControlPlane(
   env: TestEnvironment,
   helm: Helm,
   say: (msg: string) => void,
+  opts: InstallOptions = {},
 ): Promise<void> {
   const args = ['install', 'dapr', join(repoRoot, 'charts', 'dapr'), '--namespace', CONTROL_PLANE_NAMESPACE];
-  args.push('--create-namespace', ...LOCAL_INSTALL_SETS.flatMap((s) => ['--set', s]));
+  const sets = [...LOCAL_INSTALL_SETS, ...(opts.sets ?? [])];
+  args.push('--create-namespace', ...sets.flatMap((s) => ['--set', s]));
   const r = await helm.run(args, { kubeconfig: env.cluster.kubeconfigPath });
   if (r.code !== 0) throw new Error(`helm install failed: ${r.stderr || r.stdout}`);
+  await waitForControlPlane(env, say, opts);
+}
+
+/** Waits until every control-plane workload has its replicas Ready. */
+export async function waitForControlPlane(
+  env: TestEnvironment,
+  say: (msg: string) => void,
+  opts: InstallOptions = {},
+): Promise<void> {
   const started = Date.now();
   await Promise.all(
-    WORKLOADS.map(async ([app, replicas]) => {
+    workloads(opts).map(async ([app, replicas]) => {
       await waitFor(
         async () => {
           const pods = await env.agent.client.get<V1PodList>(
             `/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods?labelSelector=app%3D${app}`,
           );
-          const ready = pods.items.filter((p) =>
-            p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+          const ready = pods.items.filter(
+            (p) =>
+              p.metadata?.deletionTimestamp === undefined &&
+              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
           );
           return ready.length >= replicas;
         },

@@ -167,17 +167,57 @@ build_dapr_binaries() {
 # Some of daprd's dependencies are refused by the Go module proxy this machine reaches (403
 # "This module version is not available"); name them instead of pointing at a long log.
 explain_dapr_failure() {
-  local blocked
-  blocked=$(grep -oE 'proxy[^ ]*/(github\.com|[a-z0-9.-]+)/[^@ ]+/@v/[^ ]+\.(zip|info|mod): 403' "$CACHE/logs/dapr.log" \
+  # $1 what was built, $2 its build log (default: dapr.log)
+  local blocked log=${2:-$CACHE/logs/dapr.log}
+  blocked=$(grep -oE 'proxy[^ ]*/(github\.com|[a-z0-9.-]+)/[^@ ]+/@v/[^ ]+\.(zip|info|mod): 403' "$log" \
     | sed -E 's#^[^/]*/##; s#/@v/#@#; s#\.(zip|info|mod): 403##' | sort -u | tr '\n' ' ')
   if [[ -n $blocked ]]; then
-    die "building $1 failed: the Go module proxy refuses these modules (403 'not available'): $blocked- see $CACHE/logs/dapr.log"
+    die "building $1 failed: the Go module proxy refuses these modules (403 'not available'): $blocked- see $log"
   fi
-  die "building $1 failed; see $CACHE/logs/dapr.log"
+  die "building $1 failed; see $log"
 }
 
 build_dapr_control_plane() { build_dapr_binaries dapr-control-plane "" sentry placement operator injector scheduler; }
-build_daprd() { build_dapr_binaries daprd stablecomponents daprd; }
+
+# The file-based module proxy beside the repository that serves github.com/dapr/durabletask-go,
+# the one module of daprd's core the Go module proxy here refuses (docs/local-cluster.md).
+goproxy_dir() {
+  local dir=${DAPR_TS_GOPROXY_DIR:-$here/../../../shared/goproxy}
+  [[ -d $dir/github.com/dapr/durabletask-go/@v ]] \
+    || die "daprd needs the file-based Go module proxy ../shared/goproxy beside this repository (looked in $dir; set DAPR_TS_GOPROXY_DIR to its path): it serves github.com/dapr/durabletask-go, which the Go module proxy refuses"
+  (cd "$dir" && pwd)
+}
+
+# daprd with every stable component but Pulsar pub/sub, whose two modules the Go module proxy
+# refuses. It is built in a writable copy of the dapr module (in the cache, never committed)
+# with that one component file removed and its two go.mod lines dropped; every other module is
+# checked against dapr's own go.sum (-mod=readonly), the durabletask-go one included.
+build_daprd() {
+  local out=$CACHE/dapr-$DAPR_VERSION want="$DAPR_VERSION tags=stablecomponents daprd without pulsar"
+  if stamp_ok daprd "$want" && [[ -x $out/daprd ]]; then
+    say "daprd $DAPR_VERSION: cached in $out"
+    return
+  fi
+  check_go
+  local proxy src work=$CACHE/build/daprd start=$SECONDS
+  proxy=$(goproxy_dir)
+  : >"$CACHE/logs/daprd.log"
+  src=$(dapr_module_dir)
+  rm -rf "$work" && mkdir -p "$(dirname "$work")" "$out"
+  cp -r "$src" "$work" && chmod -R u+w "$work"
+  rm -f "$work/cmd/daprd/components/pubsub_pulsar.go" "$work/cmd/daprd/components/pubsub_pulsar_test.go"
+  sed -i '/github.com\/apache\/pulsar-client-go v[0-9.]* => github.com\/twmb/d; /github.com\/iskorotkov\/avro\/v2 /d' "$work/go.mod"
+  say "daprd $DAPR_VERSION: building without Pulsar pub/sub, modules from $proxy first (log: $CACHE/logs/daprd.log; cold: about 4 minutes)"
+  (
+    cd "$work"
+    export CGO_ENABLED=0 GOFLAGS=-mod=readonly GOPROXY="file://$proxy,$(go env GOPROXY)"
+    go build -tags stablecomponents -trimpath \
+      -ldflags="-s -w -X github.com/dapr/dapr/pkg/buildinfo.version=${DAPR_VERSION#v}" -o "$out/daprd" ./cmd/daprd
+  ) >>"$CACHE/logs/daprd.log" 2>&1 || explain_dapr_failure daprd "$CACHE/logs/daprd.log"
+  "$out/daprd" --version >>"$CACHE/logs/daprd.log" 2>&1 || die "the built daprd does not run; see $CACHE/logs/daprd.log"
+  stamp_set daprd "$want"
+  say "daprd $DAPR_VERSION ($("$out/daprd" --version 2>/dev/null)): built in $((SECONDS - start)) s into $out"
+}
 
 main() {
   local what=("$@")

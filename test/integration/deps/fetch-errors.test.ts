@@ -55,6 +55,18 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     );
   });
 
+  it('names ../shared/goproxy when daprd is asked for and the file-based module proxy is missing', async () => {
+    const missing = join(scratch, 'no-goproxy');
+    const r = await run('bash', [fetchScript, 'daprd'], {
+      env: emptyCacheEnv('nogoproxy', { DAPR_TS_GOPROXY_DIR: missing }),
+    });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(
+      `daprd needs the file-based Go module proxy ../shared/goproxy beside this repository (looked in ${missing}`,
+    );
+    expect(r.stderr).toContain('github.com/dapr/durabletask-go');
+  });
+
   it('rejects an unknown component with the list of known ones', async () => {
     const r = await run('bash', [fetchScript, 'kubelet'], { env: emptyCacheEnv('unknown', {}) });
     expect(r.code).toBe(1);
