@@ -27,6 +27,7 @@ function body(req: IncomingMessage): Promise<string> {
 
 /** Dapr's HTTP API as far as the two apps use it; invocation forwards to nodeapp's port. */
 function startSidecar(port: number, nodeappPort: number): Promise<Sidecar> {
+  let failedOnce = false;
   const state = new Map<string, unknown>();
   const invocations: number[] = [];
   const server = createServer((req, res) => {
@@ -39,7 +40,14 @@ function startSidecar(port: number, nodeappPort: number): Promise<Sidecar> {
       } else if (req.method === 'GET' && req.url === '/v1.0/state/statestore/order') {
         res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(state.get('order')));
       } else if (req.method === 'POST' && req.url === '/v1.0/invoke/nodeapp/method/neworder') {
-        invocations.push((JSON.parse(text) as { data: { orderId: number } }).data.orderId);
+        const orderId = (JSON.parse(text) as { data: { orderId: number } }).data.orderId;
+        invocations.push(orderId);
+        // The first attempt at order 2 fails, as a sidecar does while its peer restarts.
+        if (orderId === 2 && !failedOnce) {
+          failedOnce = true;
+          res.writeHead(503).end();
+          return;
+        }
         const r = await fetch(`http://127.0.0.1:${nodeappPort}/neworder`, {
           method: 'POST',
           headers: { 'content-type': 'application/json' },
@@ -108,8 +116,17 @@ describe('hello-world: pythonapp → sidecar → nodeapp → state store', () =>
     expect(log).toMatch(
       /Got a new order! Order ID: 1\nSuccessfully persisted state\.\nGot a new order! Order ID: 2\nSuccessfully persisted state\.\nGot a new order! Order ID: 3\n/,
     );
-    expect(sidecar!.invocations.slice(0, 3)).toEqual([1, 2, 3]);
-    expect(readFileSync(join(dir, 'pythonapp.log'), 'utf8')).toMatch(/Sent order 1: HTTP 200/);
+    // Order 2 failed once and was sent again with the same id.
+    expect(sidecar!.invocations.slice(0, 4)).toEqual([1, 2, 2, 3]);
+    expect(readFileSync(join(dir, 'pythonapp.log'), 'utf8')).toMatch(
+      /Sent order 1: HTTP 200\nOrder 2 failed: .*503.*\nSent order 2: HTTP 200\nSent order 3: HTTP 200\n/,
+    );
+  });
+
+  it('keeps every order under its own key beside the latest one', () => {
+    expect(sidecar!.state.get('order-1')).toEqual({ orderId: 1 });
+    expect(sidecar!.state.get('order-2')).toEqual({ orderId: 2 });
+    expect(sidecar!.state.get('order-3')).toEqual({ orderId: 3 });
   });
 
   it('returns the last persisted order from GET /order', async () => {

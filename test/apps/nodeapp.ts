@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Test app (image dapr-ts/test-app:nodeapp): the Dapr hello-world "nodeapp", as a user writes it.
-//   POST /neworder  {"data": {"orderId": N}}  saves the order through its sidecar's state API
+//   POST /neworder  {"data": {"orderId": N}}  saves the order through its sidecar's state API, as
+//                   the key "order" (the latest, as in Dapr's hello-world) and "order-N" (each
+//                   one, so that the walkthrough's test can prove that no order was lost)
 //   GET  /order     reads the order back through the sidecar
 //   GET  /ports     the Dapr ports it was given (for the walkthrough's curl hints)
 // Port 3000 (or $APP_PORT); the sidecar's HTTP port from $DAPR_HTTP_PORT (default 3500), which is
@@ -39,7 +41,10 @@ app.post('/neworder', async (req, res) => {
     const r = await fetch(stateUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify([{ key: 'order', value: data }]),
+      body: JSON.stringify([
+        { key: 'order', value: data },
+        { key: `order-${String(orderId)}`, value: data },
+      ]),
     });
     if (!r.ok) throw new Error(`the sidecar answered ${r.status}: ${await r.text()}`);
     console.log('Successfully persisted state.');
