@@ -43,7 +43,7 @@ app.post('/neworder', async (req, res) => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([
         { key: 'order', value: data },
-        { key: `order-${String(orderId)}`, value: data },
+        { key: `order-${JSON.stringify(orderId)}`, value: data },
       ]),
     });
     if (!r.ok) throw new Error(`the sidecar answered ${r.status}: ${await r.text()}`);

@@ -37,6 +37,10 @@ spec:
       secretKeyRef:
         name: redis
         key: redis-password
+    # As in the state store \`dapr init\` writes: it also keeps actor state, so each daprd joins
+    # placement (and the scheduler) and the walkthrough exercises those connections too.
+    - name: actorStateStore
+      value: "true"
 auth:
   secretStore: kubernetes
 ---

@@ -82,8 +82,8 @@ async function reportSidecar(env: TestEnvironment, nodeapp: V1Pod): Promise<Node
   if (!existsSync(daprd)) {
     say(`  the daprd sidecar: ${await sidecarState(env, nodeapp)}`);
     say(
-      `  daprd v1.18.3 is not built on this machine (${daprd} is missing; \`npm run deps\` builds it where the Go ` +
-        'module proxy serves all of its modules), so the sidecars cannot run and no orders flow.',
+      `  daprd v1.18.3 is missing (${daprd}; \`npm run deps\` builds it with ../shared/goproxy), so the ` +
+        'sidecars cannot run and no orders flow.',
     );
     return undefined;
   }

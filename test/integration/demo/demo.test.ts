@@ -1,15 +1,18 @@
 // The README's main command (`npm start` = dist/test/demo/main.js): brings the local cluster
-// up, installs our control plane with the chart, deploys the hello-world walkthrough, says how
-// to reach it all, and stops cleanly on Ctrl-C.
+// up, installs our control plane with the chart, deploys the hello-world walkthrough with the
+// real daprd sidecars, says how to reach it all, and stops cleanly on Ctrl-C. While orders flow,
+// each of our four services is restarted twice; afterwards every order pythonapp sent is read
+// back from Redis (none lost), and the recovery time of each restart is reported.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daprBinDir, repoRoot } from '../../deps/paths.js';
+import type { V1Pod } from '@kubernetes/client-node';
+import { binDir, daprBinDir, repoRoot } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { processesOfRun } from '../../harness/reaper.js';
-import { kubectl } from '../../harness/tools.js';
+import { kubectl, run } from '../../harness/tools.js';
 import { waitFor } from '../../harness/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
 import { workloadSvid } from '../sentry/support.js';
@@ -17,6 +20,9 @@ import { workloadSvid } from '../sentry/support.js';
 let dir = '';
 let demo: ManagedProcess | undefined;
 beforeAll(() => {
+  // A missing real component fails loudly: the walkthrough is nothing without daprd.
+  const daprd = join(daprBinDir(), 'daprd');
+  if (!existsSync(daprd)) throw new Error(`daprd is not built (${daprd} is missing): run \`npm run deps\``);
   dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-demo-`));
 });
 afterAll(async () => {
@@ -25,7 +31,7 @@ afterAll(async () => {
 });
 
 describe('npm start (the local cluster with our control plane and the hello-world apps)', () => {
-  it('installs the chart, deploys hello-world with injected sidecars, prints how to reach it, and stops everything on Ctrl-C', async () => {
+  it('installs the chart, runs hello-world with the real daprd, loses no order while each service restarts twice, and stops everything on Ctrl-C', async () => {
     const logFile = join(dir, 'demo.log');
     demo = await ManagedProcess.start({
       name: 'demo',
@@ -46,17 +52,15 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     expect(log()).toMatch(
       /containers node \(dapr-ts\/test-app:nodeapp\), daprd \(ghcr\.io\/dapr\/daprd:1\.18\.3\)/,
     );
-    if (!existsSync(`${daprBinDir()}/daprd`)) {
-      // Said plainly, not papered over: without daprd the sidecars cannot run.
-      expect(log()).toContain('the daprd sidecar: waiting: DaprdUnavailable');
-    } else {
-      await waitFor(() => log().includes('Successfully persisted state.'), {
-        what: 'orders to flow through the sidecars',
-        timeoutMs: 120_000,
-      });
-    }
+    expect(log()).toContain('the daprd sidecar: running; orders as nodeapp logs them:');
+    await waitFor(() => log().includes('Successfully persisted state.'), {
+      what: 'orders to flow through the sidecars',
+      timeoutMs: 120_000,
+    });
     // The printed commands work: a Deployment's pod runs on the demo's node.
     const opts = { kubeconfig };
+    await restartEachServiceTwice(kubeconfig!);
+    await expectNoOrderLost(kubeconfig!, log());
     const components = await kubectl(['get', 'components', '-o', 'name'], opts);
     expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
     // The chart-installed operator gave each Dapr Deployment its headless <app-id>-dapr Service.
@@ -93,8 +97,121 @@ describe('npm start (the local cluster with our control plane and the hello-worl
       what: 'the cluster processes to be gone',
       timeoutMs: 10_000,
     });
-  });
+  }, 900_000);
 });
+
+const say = (msg: string): void => void process.stdout.write(`[walkthrough] ${msg}\n`);
+
+interface PodSummary {
+  readonly uid: string;
+  readonly ip: string;
+  readonly ready: boolean;
+}
+
+async function controlPlanePods(kubeconfig: string, app: string): Promise<PodSummary[]> {
+  const r = await kubectl(['-n', 'dapr-system', 'get', 'pods', '-l', `app=${app}`, '-o', 'json'], {
+    kubeconfig,
+  });
+  const list = JSON.parse(r.stdout) as { items: V1Pod[] };
+  return list.items
+    .filter((p) => p.metadata?.deletionTimestamp === undefined)
+    .map((p) => ({
+      uid: p.metadata?.uid ?? '',
+      ip: p.status?.podIP ?? '',
+      ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
+    }));
+}
+
+/** How many daprd streams the placement server at `ip` holds (its dapr_placement_runtimes_total). */
+async function placementRuntimes(ip: string): Promise<number> {
+  try {
+    const text = await (
+      await fetch(`http://${ip}:9090/metrics`, { signal: AbortSignal.timeout(2000) })
+    ).text();
+    return Number(/^dapr_placement_runtimes_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Deletes the pod of each of our services twice, as an admin (or an eviction) would, and times
+ * the recovery: until the replacement pod is Ready and, for placement, until both daprds (nodeapp
+ * and pythonapp hold actor state, so they join placement) are connected to it again.
+ */
+async function restartEachServiceTwice(kubeconfig: string): Promise<void> {
+  const services = ['dapr-sentry', 'dapr-operator', 'dapr-sidecar-injector', 'dapr-placement-server'];
+  const placement = (await controlPlanePods(kubeconfig, 'dapr-placement-server'))[0]!;
+  await waitFor(async () => (await placementRuntimes(placement.ip)) === 2, {
+    what: 'both daprds to connect to placement',
+    timeoutMs: 60_000,
+  });
+  for (const round of [1, 2]) {
+    for (const app of services) {
+      const before = await controlPlanePods(kubeconfig, app);
+      const t0 = Date.now();
+      await kubectl(['-n', 'dapr-system', 'delete', 'pod', '-l', `app=${app}`, '--wait=false'], {
+        kubeconfig,
+      });
+      const next = await waitFor(
+        async () => {
+          const pods = await controlPlanePods(kubeconfig, app);
+          const fresh = pods.filter((p) => p.ready && !before.some((b) => b.uid === p.uid));
+          return fresh.length === before.length && fresh[0];
+        },
+        { what: `a new Ready pod of ${app}`, timeoutMs: 120_000, intervalMs: 100 },
+      );
+      const readyMs = Date.now() - t0;
+      let detail = '';
+      if (app === 'dapr-placement-server') {
+        await waitFor(async () => (await placementRuntimes(next.ip)) === 2, {
+          what: 'both daprds back on the new placement pod',
+          timeoutMs: 60_000,
+          intervalMs: 100,
+        });
+        detail = `, both daprds connected after ${Date.now() - t0} ms`;
+      }
+      say(`restart ${round} of ${app}: new pod Ready after ${readyMs} ms${detail}`);
+    }
+  }
+}
+
+/** Every order pythonapp sent (it resends a failed one) is in Redis under nodeapp's key order-<n>. */
+async function expectNoOrderLost(kubeconfig: string, demoLog: string): Promise<void> {
+  const sent = async (): Promise<string> =>
+    (await kubectl(['logs', '-l', 'app=python', '-c', 'python', '--tail=-1'], { kubeconfig })).stdout;
+  const lastSent = (text: string): number =>
+    Math.max(0, ...[...text.matchAll(/^Sent order (\d+): HTTP 200$/gm)].map((m) => Number(m[1])));
+  // A few more orders after the last restart.
+  const afterRestarts = lastSent(await sent());
+  await waitFor(async () => lastSent(await sent()) >= afterRestarts + 3, {
+    what: 'three more orders after the restarts',
+    timeoutMs: 60_000,
+  });
+  const log = await sent();
+  const last = lastSent(log);
+  const failures = [...log.matchAll(/^Order \d+ failed: .*$/gm)].map((m) => m[0]);
+  const redis = /redis-cli -h (\S+) -p (\d+)/.exec(demoLog);
+  expect(redis).not.toBeNull();
+  const password = Buffer.from(
+    (await kubectl(['get', 'secret', 'redis', '-o', 'jsonpath={.data.redis-password}'], { kubeconfig }))
+      .stdout,
+    'base64',
+  ).toString();
+  const cli = await run(join(binDir, 'redis-cli'), [
+    ...['-h', redis![1]!, '-p', redis![2]!, '-a', password, '--no-auth-warning'],
+    ...['--scan', '--pattern', 'nodeapp||order-*'],
+  ]);
+  expect(cli.code).toBe(0);
+  const stored = new Set(cli.stdout.split('\n').filter(Boolean));
+  const missing: number[] = [];
+  for (let n = 1; n <= last; n++) if (!stored.has(`nodeapp||order-${n}`)) missing.push(n);
+  say(
+    `${last} orders sent, ${stored.size} stored in Redis, ${failures.length} attempts failed and were resent`,
+  );
+  for (const f of failures.slice(0, 10)) say(`  ${f}`);
+  expect(missing).toEqual([]);
+}
 
 /**
  * What nodeapp's daprd would get from the chart-installed control plane, asked exactly as daprd

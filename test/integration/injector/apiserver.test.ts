@@ -3,8 +3,9 @@
 // the apiserver reaches the webhook through the Service's EndpointSlice (aggregator routing),
 // verifying the serving certificate against the caBundle the injector patched in. A Deployment
 // with dapr.io/enabled then yields a stored pod carrying exactly the daprd container our patcher
-// builds. daprd itself cannot be built on this machine: the node agent reports the daprd
-// container as DaprdUnavailable, and this test asserts that report instead of pretending.
+// builds. Only sentry and the injector run here, and daprd cannot start without the operator,
+// so the node agent is told that daprd is absent and this test checks what is injected and what
+// daprd would do with it; test/integration/daprd/ runs the real daprd with the whole chart.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Pod, V1PodList } from '@kubernetes/client-node';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
@@ -47,8 +48,7 @@ beforeAll(async () => {
   env = await startTestEnvironment({
     agent: {
       backoff: { initialMs: 1000, maxMs: 5000 },
-      // daprd cannot be built here; the agent sees it as absent either way, so the report is
-      // deterministic even on a machine that has it.
+      // Without an operator the real daprd would only fail; the agent reports it as absent.
       imagePaths: { exists: (path) => path !== DAPRD && existsSync(path) },
     },
   });
@@ -198,7 +198,7 @@ spec:
     );
   });
 
-  it('the node agent runs the app and reports daprd as unavailable (daprd cannot be built here)', async () => {
+  it('the node agent runs the app and reports daprd as unavailable (the agent was told it is absent)', async () => {
     const status = await waitFor(
       async () => {
         const pod = (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dorders'))
@@ -218,7 +218,7 @@ spec:
   });
 
   it("daprd's side of the identity, from what was injected, gets a certificate from our sentry", async () => {
-    // daprd itself cannot run here, so the test does what daprd does at start with exactly the
+    // daprd does not run in this suite, so the test does what daprd does at start with exactly the
     // injected material: the token from the injected dapr-identity-token volume (a TokenRequest
     // with that volume's audience and lifetime, bound to the pod, as a kubelet writes it), the
     // sentry address and trust anchors from daprd's args and env, and SignCertificate for its app id.

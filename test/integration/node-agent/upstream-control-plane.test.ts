@@ -1,7 +1,9 @@
 // The upstream Go control plane (Dapr v1.18.3 sentry, placement, operator) installed as pods
 // in dapr-system and run by the node agent: sentry generates the trust bundle, placement and
 // operator get their certificates from it with projected tokens (and become healthy only
-// then). A daprd pod fails clearly while daprd cannot be built on this machine.
+// then); a pod with the real daprd 1.18.3 beside its app gets its certificate from that sentry,
+// its components from that operator, and becomes Ready: the reference our control plane is
+// compared against.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Pod, V1PodList, V1Secret } from '@kubernetes/client-node';
 import { existsSync, readFileSync } from 'node:fs';
@@ -16,7 +18,7 @@ const DAPR_DIR = daprBinDir();
 const DAPRD = join(DAPR_DIR, 'daprd');
 const fixture = (name: string): string =>
   readFileSync(join(repoRoot, 'test', 'fixtures', 'upstream-control-plane', name), 'utf8');
-const haveControlPlane = ['sentry', 'placement', 'operator'].every((b) => existsSync(join(DAPR_DIR, b)));
+const haveBinaries = ['sentry', 'placement', 'operator', 'daprd'].every((b) => existsSync(join(DAPR_DIR, b)));
 
 let env: TestEnvironment;
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
@@ -58,18 +60,12 @@ async function healthz(ip: string): Promise<number> {
 
 beforeAll(async () => {
   // A missing real component fails the suite loudly; it is never skipped.
-  if (!haveControlPlane) {
-    throw new Error(`the upstream Go control plane is not built in ${DAPR_DIR}: run \`npm run deps\``);
+  if (!haveBinaries) {
+    throw new Error(
+      `the upstream Go control plane or daprd is not built in ${DAPR_DIR}: run \`npm run deps\``,
+    );
   }
-  env = await startTestEnvironment({
-    agent: {
-      backoff: { initialMs: 1000, maxMs: 5000 },
-      // daprd cannot be built on this machine (the Go module proxy refuses one of its modules);
-      // the agent is made to see it as absent either way, so this file tests the failure report
-      // deterministically. Running the real daprd is issue 3's acceptance, tracked there.
-      imagePaths: { exists: (path) => path !== DAPRD && existsSync(path) },
-    },
-  });
+  env = await startTestEnvironment({ agent: { backoff: { initialMs: 1000, maxMs: 5000 } } });
 }, 180_000);
 
 afterAll(async () => {
@@ -316,21 +312,37 @@ describe('the upstream Go control plane (v1.18.3) as pods run by the node agent'
     return name;
   }
 
-  it('fails a daprd container clearly when daprd is not built (DaprdUnavailable)', async () => {
+  it('runs the real daprd beside an app: certificate from sentry, components from the operator, Ready', async () => {
+    await env.apply(`apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: reference-store
+  namespace: default
+spec:
+  type: state.in-memory
+  version: v1
+`);
+    const t0 = Date.now();
     const name = await daprdPod('with-daprd');
-    const waiting = await waitFor(
-      async () =>
-        (await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`)).status?.containerStatuses?.find(
-          (c) => c.name === 'daprd',
-        )?.state?.waiting,
-      { what: 'the daprd container to be waiting' },
-    );
-    expect(waiting.reason).toBe('DaprdUnavailable');
-    expect(waiting.message).toContain(DAPRD);
-    expect(waiting.message).toContain('npm run deps');
-    const pod = await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`);
-    expect(pod.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('False');
-    // The app container runs; daprd never does (no process stands in for it).
-    expect(Object.keys(env.agent.podInfo('default', name)?.pids ?? {})).toEqual(['app']);
+    const pod = await waitFor(
+      async () => {
+        const p = await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`);
+        return isReady(p) ? p : undefined;
+      },
+      { what: 'the pod with daprd to be Ready', timeoutMs: 90_000 },
+    ).catch((err: Error) => {
+      throw new Error(`${err.message}\n${env.logTails('default', name, 40)}\n${diagnostics('dapr-sentry')}`);
+    });
+    process.stdout.write(`[upstream] daprd pod created → Ready: ${Date.now() - t0} ms\n`);
+    // The daprd process is the cached binary, running as the image's non-root user.
+    const pid = env.agent.podInfo('default', name)!.pids.daprd!;
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]).toBe(DAPRD);
+    expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+65532\s+65532/m);
+    const log = env.logs('default', name, 'daprd');
+    expect(log).toContain('dapr initialized. Status: Running.');
+    // Its workload certificate came from this sentry, its component from this operator.
+    expect(log).toMatch(/workload identity/i);
+    expect(log).toMatch(/Component loaded: reference-store \(state\.in-memory\/v1\)/);
+    expect(pod.status?.containerStatuses?.find((c) => c.name === 'daprd')?.ready).toBe(true);
   });
 });

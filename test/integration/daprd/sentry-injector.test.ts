@@ -1,0 +1,246 @@
+// The real daprd 1.18.3 against our chart-installed sentry and injector:
+// - two apps call each other through service invocation (daprd to daprd, mTLS with certificates
+//   from our sentry) once a second while each daprd renews its certificate at least three times,
+//   and no call fails;
+// - a daprd that expects its sentry under another SPIFFE id refuses to start;
+// - the injected daprd becomes healthy with the scheduler enabled (the chart's default) and, after
+//   `helm upgrade --set global.scheduler.enabled=false`, without it.
+// The workload certificate lives one minute (with 5 s of clock skew: daprd renews at half of
+// NotBefore..NotAfter, so about every 32 s), so that three renewals take under two minutes.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { V1Pod, V1PodList } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { daprBinDir, repoRoot } from '../../deps/paths.js';
+import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { Helm } from '../../harness/tools.js';
+import { waitFor } from '../../harness/wait.js';
+import {
+  CONTROL_PLANE_NAMESPACE,
+  installControlPlane,
+  LOCAL_INSTALL_SETS,
+} from '../../demo/control-plane.js';
+
+const DAPRD = join(daprBinDir(), 'daprd');
+const RENEWED = 'Successfully renewed workload identity';
+const NAMESPACE = 'default';
+
+let env: TestEnvironment;
+const helm = new Helm();
+const say = (msg: string): void => void process.stdout.write(`[daprd sentry/injector] ${msg}\n`);
+
+beforeAll(async () => {
+  if (!existsSync(DAPRD)) throw new Error(`daprd is not built (${DAPRD} is missing): run \`npm run deps\``);
+  env = await startTestEnvironment();
+  await installControlPlane(env, helm, say, {
+    sets: ['global.mtls.workloadCertTTL=1m', 'global.mtls.allowedClockSkew=5s'],
+  });
+}, 300_000);
+
+afterAll(async () => {
+  await env?.stop();
+  helm.dispose();
+}, 120_000);
+
+function pinger(app: string, target: string): string {
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${app}
+  namespace: ${NAMESPACE}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: { app: ${app} }
+  template:
+    metadata:
+      labels: { app: ${app} }
+      annotations:
+        dapr.io/enabled: "true"
+        dapr.io/app-id: ${app}
+        dapr.io/app-port: "3000"
+    spec:
+      containers:
+        - name: app
+          image: dapr-ts/test-app:pinger
+          env:
+            - { name: APP_ID, value: ${app} }
+            - { name: TARGET_APP_ID, value: ${target} }
+          ports:
+            - containerPort: 3000
+`;
+}
+
+const isReady = (p: V1Pod): boolean =>
+  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
+
+/** The one Ready, not terminating pod of an app. */
+async function readyPod(app: string, timeoutMs = 120_000): Promise<V1Pod> {
+  return waitFor(
+    async () => {
+      const pods = await env.agent.client.get<V1PodList>(
+        `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=app%3D${app}`,
+      );
+      const live = pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
+      return live.length === 1 && isReady(live[0]!) ? live[0] : undefined;
+    },
+    { what: `the pod of ${app} to be Ready`, timeoutMs },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${env.logTails(NAMESPACE, app, 40)}`);
+  });
+}
+
+interface PingStats {
+  readonly ok: number;
+  readonly failed: number;
+  readonly lastError: string;
+}
+
+async function stats(pod: V1Pod): Promise<PingStats> {
+  const r = await fetch(`http://${pod.status!.podIP!}:3000/stats`, { signal: AbortSignal.timeout(5000) });
+  return (await r.json()) as PingStats;
+}
+
+const renewals = (pod: V1Pod): number =>
+  env.logs(NAMESPACE, pod.metadata!.name!, 'daprd').split(RENEWED).length - 1;
+
+describe('the real daprd with our sentry', () => {
+  it('renews its certificate at least three times while two apps call each other every second, with no failed call', async () => {
+    await env.apply(pinger('ping-a', 'ping-b') + '---\n' + pinger('ping-b', 'ping-a'));
+    const pods = await Promise.all([readyPod('ping-a'), readyPod('ping-b')]);
+    const t0 = Date.now();
+    await waitFor(async () => (await Promise.all(pods.map(stats))).every((s) => s.ok > 0), {
+      what: 'both apps to have a successful call',
+      timeoutMs: 60_000,
+    });
+    await waitFor(() => pods.every((p) => renewals(p) >= 3), {
+      what: 'each daprd to renew its certificate three times',
+      timeoutMs: 240_000,
+      intervalMs: 1000,
+    }).catch((err: Error) => {
+      throw new Error(
+        `${err.message}: ${pods.map(renewals).join(', ')}\n${env.logTails(NAMESPACE, 'ping', 40)}`,
+      );
+    });
+    // A few more calls after the last renewal, then the counts.
+    const before = await Promise.all(pods.map(stats));
+    await waitFor(
+      async () => (await Promise.all(pods.map(stats))).every((s, i) => s.ok >= before[i]!.ok + 3),
+      { what: 'three more calls each after the renewals', timeoutMs: 30_000 },
+    );
+    const after = await Promise.all(pods.map(stats));
+    say(
+      `renewals ${pods.map(renewals).join(' / ')} in ${((Date.now() - t0) / 1000).toFixed(0)} s; ` +
+        `calls ok ${after.map((s) => s.ok).join(' / ')}, failed ${after.map((s) => s.failed).join(' / ')}`,
+    );
+    for (const s of after) {
+      expect(s).toMatchObject({ failed: 0 });
+      expect(s.ok).toBeGreaterThanOrEqual(60);
+    }
+    // Each renewal produced a fresh certificate: sentry counted the signatures.
+    const sentry = await env.agent.client.get<V1PodList>(
+      `/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods?labelSelector=app%3Ddapr-sentry`,
+    );
+    const metrics = await (await fetch(`http://${sentry.items[0]!.status!.podIP!}:9090/metrics`)).text();
+    const signed = Number(/^dapr_sentry_cert_sign_success_total(?:\{[^}]*\})? (\S+)$/m.exec(metrics)?.[1]);
+    expect(signed).toBeGreaterThanOrEqual(2 * 4);
+  }, 420_000);
+
+  it('refuses to start when its sentry presents another SPIFFE id than the one daprd expects', async () => {
+    // The injected daprd expects spiffe://cluster.local/ns/dapr-system/dapr-sentry; this one is told
+    // that its control plane lives in namespace "elsewhere", so our sentry's id does not match.
+    const pod = await env.agent.client.get<V1Pod>(
+      `/api/v1/namespaces/${NAMESPACE}/pods/${(await readyPod('ping-a')).metadata!.name!}`,
+    );
+    const daprd = pod.spec!.containers.find((c) => c.name === 'daprd')!;
+    const forged = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'wrong-sentry-id', namespace: NAMESPACE, labels: { app: 'wrong-sentry-id' } },
+      spec: {
+        restartPolicy: 'Never',
+        serviceAccountName: pod.spec!.serviceAccountName,
+        volumes: pod.spec!.volumes,
+        containers: [
+          {
+            ...daprd,
+            env: (daprd.env ?? []).map((e) =>
+              e.name === 'DAPR_CONTROLPLANE_NAMESPACE' ? { name: e.name, value: 'elsewhere' } : e,
+            ),
+          },
+        ],
+      },
+    };
+    expect(daprd.env?.some((e) => e.name === 'DAPR_CONTROLPLANE_NAMESPACE')).toBe(true);
+    await env.agent.client.request('POST', `/api/v1/namespaces/${NAMESPACE}/pods`, forged);
+    const terminated = await waitFor(
+      async () =>
+        (
+          await env.agent.client.get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/wrong-sentry-id`)
+        ).status?.containerStatuses?.find((c) => c.name === 'daprd')?.state?.terminated,
+      { what: 'the daprd that expects another sentry id to exit', timeoutMs: 90_000 },
+    );
+    const log = env.logs(NAMESPACE, 'wrong-sentry-id', 'daprd');
+    expect(terminated.exitCode).not.toBe(0);
+    expect(log).toContain('spiffe://cluster.local/ns/elsewhere/dapr-sentry');
+    expect(log).not.toContain('dapr initialized. Status: Running.');
+  }, 180_000);
+});
+
+describe('the real daprd injected by our injector', () => {
+  it('is healthy with the scheduler enabled, its address injected', async () => {
+    const pod = await readyPod('ping-a');
+    const args = pod.spec!.containers.find((c) => c.name === 'daprd')!.args ?? [];
+    expect(args).toContain('--scheduler-host-address');
+    expect(env.logs(NAMESPACE, pod.metadata!.name!, 'daprd')).toContain('dapr initialized. Status: Running.');
+  });
+
+  it('is healthy with the scheduler disabled (helm upgrade), without a scheduler address', async () => {
+    const upgrade = await helm.run(
+      [
+        'upgrade',
+        'dapr',
+        join(repoRoot, 'charts', 'dapr'),
+        '--namespace',
+        CONTROL_PLANE_NAMESPACE,
+        '--reuse-values',
+        ...[...LOCAL_INSTALL_SETS, 'global.scheduler.enabled=false'].flatMap((s) => ['--set', s]),
+      ],
+      { kubeconfig: env.cluster.kubeconfigPath },
+    );
+    expect(upgrade.stderr).not.toMatch(/Error/);
+    expect(upgrade.code).toBe(0);
+    // The injector restarts with --scheduler-enabled=false; then a new ping-a pod is created.
+    await waitFor(
+      async () => {
+        const pods = await env.agent.client.get<V1PodList>(
+          `/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods?labelSelector=app%3Ddapr-sidecar-injector`,
+        );
+        return (
+          pods.items.length === 1 &&
+          isReady(pods.items[0]!) &&
+          JSON.stringify(pods.items[0]!.spec).includes('--scheduler-enabled=false')
+        );
+      },
+      { what: 'the injector to run with the scheduler disabled', timeoutMs: 120_000 },
+    );
+    const old = await readyPod('ping-a');
+    await env.kubectl(['-n', NAMESPACE, 'delete', 'pod', old.metadata!.name!, '--wait=false']);
+    const pod = await waitFor(
+      async () => {
+        const p = await readyPod('ping-a');
+        return p.metadata!.uid !== old.metadata!.uid ? p : undefined;
+      },
+      { what: 'a new ping-a pod to be Ready', timeoutMs: 120_000 },
+    );
+    const args = pod.spec!.containers.find((c) => c.name === 'daprd')!.args ?? [];
+    expect(args).not.toContain('--scheduler-host-address');
+    expect(env.logs(NAMESPACE, pod.metadata!.name!, 'daprd')).toContain('dapr initialized. Status: Running.');
+    // And it still calls its peer.
+    const before = await stats(pod);
+    await waitFor(async () => (await stats(pod)).ok > before.ok, {
+      what: 'the new ping-a to call ping-b',
+      timeoutMs: 30_000,
+    });
+  }, 300_000);
+});
