@@ -334,9 +334,11 @@ spec:
       throw new Error(`${err.message}\n${env.logTails('default', name, 40)}\n${diagnostics('dapr-sentry')}`);
     });
     process.stdout.write(`[upstream] daprd pod created → Ready: ${Date.now() - t0} ms\n`);
-    // The daprd process is the cached binary, running as the image's non-root user.
+    // The daprd process is the cached binary (bind-mounted where the container's user can reach
+    // it), running as the image's non-root user.
     const pid = env.agent.podInfo('default', name)!.pids.daprd!;
-    expect(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]).toBe(DAPRD);
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]).toMatch(/\/daprd$/);
+    expect(readFileSync(`/proc/${pid}/exe`).equals(readFileSync(DAPRD))).toBe(true);
     expect(readFileSync(`/proc/${pid}/status`, 'utf8')).toMatch(/^Uid:\s+65532\s+65532/m);
     const log = env.logs('default', name, 'daprd');
     expect(log).toContain('dapr initialized. Status: Running.');
