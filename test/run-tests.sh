@@ -18,7 +18,7 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
 fi
 
 # What the suites need; `npm run deps` (all) also builds daprd.
-bash test/deps/fetch.sh kubernetes helm-kubectl dapr-control-plane redis
+bash test/deps/fetch.sh kubernetes helm-kubectl dapr-control-plane redis nftables
 echo "[npm test] compiling (tsc)"
 npm run --silent build
 exec node --experimental-vm-modules --enable-source-maps --no-warnings=ExperimentalWarning \
