@@ -127,16 +127,21 @@ fetch_redis() {
   say "redis-server $want: unpacked into $dir ($BIN/redis-server)"
 }
 
-# nft (the node agent's kube-proxy loads its Service rules with it, docs/node-agent.md) from
-# Debian's packages, unpacked like redis-server: the libraries it needs beyond a base Debian come
-# along, a wrapper points the loader at them. As root, the kernel's nf_tables NAT is checked once
+# nft and conntrack (the node agent's kube-proxy loads its Service rules with the one and ends
+# connections to removed endpoints with the other, docs/node-agent.md) from Debian's packages,
+# unpacked like redis-server: the libraries they need beyond a base Debian come along, wrappers
+# point the loader at them. As root, the kernel's nf_tables NAT is checked once
 # here in a throwaway network namespace, so a kernel without it fails with this message.
 fetch_nftables() {
   local dir=$CACHE/nftables want
   need_cmd apt-get "download nftables from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
-  want=$(apt-cache policy nftables 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  [[ -n $want && $want != "(none)" ]] || die "Debian's package lists have no nftables; run 'apt-get update' as root first"
-  if stamp_ok nftables "$want" && [[ -x $BIN/nft ]]; then
+  local nft_v ct_v
+  nft_v=$(apt-cache policy nftables 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  ct_v=$(apt-cache policy conntrack 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  [[ -n $nft_v && $nft_v != "(none)" && -n $ct_v && $ct_v != "(none)" ]] \
+    || die "Debian's package lists have no nftables or conntrack; run 'apt-get update' as root first"
+  want="nftables=$nft_v conntrack=$ct_v"
+  if stamp_ok nftables "$want" && [[ -x $BIN/nft && -x $BIN/conntrack ]]; then
     say "nftables $want: cached in $dir"
     return
   fi
@@ -144,17 +149,20 @@ fetch_nftables() {
   local debs=$CACHE/build/nftables
   rm -rf "$debs" "$dir" && mkdir -p "$debs" "$dir"
   say "nftables $want: downloading from Debian's packages"
-  (cd "$debs" && apt-get download nftables libnftables1 libnftnl11 libxtables12 libmnl0 libjansson4) \
+  (cd "$debs" && apt-get download nftables libnftables1 libnftnl11 libxtables12 libmnl0 libjansson4 \
+    conntrack libnetfilter-conntrack3 libnfnetlink0) \
     >"$CACHE/logs/nftables.log" 2>&1 \
     || die "could not download nftables from Debian's packages (no network? stale lists: apt-get update); see $CACHE/logs/nftables.log"
-  local deb libdir
+  local deb libdir tool
   for deb in "$debs"/*.deb; do dpkg -x "$deb" "$dir"; done
   libdir=$(dirname "$(find "$dir/usr/lib" -name 'libnftables.so.1' | head -n 1)")
-  printf '#!/bin/sh\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec %s/usr/sbin/nft "$@"\n' \
-    "$libdir" "$dir" >"$BIN/nft"
-  chmod +x "$BIN/nft"
+  for tool in nft conntrack; do
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec %s/usr/sbin/%s "$@"\n' \
+      "$libdir" "$dir" "$tool" >"$BIN/$tool"
+    chmod +x "$BIN/$tool"
+    "$BIN/$tool" --version >>"$CACHE/logs/nftables.log" 2>&1 || die "the unpacked $tool does not run; see $CACHE/logs/nftables.log"
+  done
   rm -rf "$debs"
-  "$BIN/nft" --version >>"$CACHE/logs/nftables.log" 2>&1 || die "the unpacked nft does not run; see $CACHE/logs/nftables.log"
   if [[ $(id -u) == 0 ]] && command -v ip >/dev/null 2>&1; then
     local ns="dapr-ts-nft-check-$$" rules
     rules='table ip check { chain out { type nat hook output priority -100; policy accept; ip daddr 198.19.0.1 tcp dport 1 dnat to 198.18.0.2:2; }; }'
@@ -166,7 +174,7 @@ fetch_nftables() {
     ip netns del "$ns"
   fi
   stamp_set nftables "$want"
-  say "nftables $want: unpacked into $dir ($BIN/nft)"
+  say "nftables $want: unpacked into $dir ($BIN/nft, $BIN/conntrack)"
 }
 
 # The upstream Go control plane (sentry, placement, operator, injector, scheduler) and daprd,

@@ -20,9 +20,9 @@ import { NodeRegistration, type NodeResources } from './node.js';
 import { PodRuntime } from './pod-runtime.js';
 import type { EndpointLiveness } from './endpoint-slices.js';
 import { POD_RANGE_PREFIX } from './names.js';
-import { ProxyLoader, findNft } from './proxy-loader.js';
+import { ProxyLoader, findConntrack, findNft, type ProxyState } from './proxy-loader.js';
 import { renderHostsFile } from './service-hosts.js';
-import { proxyPlan, proxyTableName, renderProxyRules } from './service-proxy.js';
+import { flowKeys, proxyPlan, proxyTableName, renderProxyRules } from './service-proxy.js';
 import { buildPodStatus } from './status.js';
 
 export interface NodeAgentOptions {
@@ -102,7 +102,10 @@ export class NodeAgent {
     this.nodeName = opts.nodeName ?? `dapr-ts-node-${opts.network.index}`;
     this.dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-node-${this.nodeName}-`));
     this.client = new KubeClient(opts.credentials);
-    this.#proxy = new ProxyLoader(findNft(), opts.serviceCidr ?? DEFAULT_SERVICE_CIDR);
+    this.#proxy = new ProxyLoader(
+      { nft: findNft(), conntrack: findConntrack() },
+      opts.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+    );
     this.#log = opts.log ?? ((msg) => void process.stderr.write(`[node-agent ${this.nodeName}] ${msg}\n`));
     const capacity = { ...DEFAULT_CAPACITY, ...opts.capacity };
     this.node = new NodeRegistration(this.client, {
@@ -194,7 +197,7 @@ export class NodeAgent {
       volumeSyncMs: this.opts.volumeSyncMs ?? 2000,
       ipPath: this.#ipPath,
       hostsFor: (p, ip) => this.#hostsFor(p, ip),
-      prepareSandbox: (sb) => this.#proxy.prepare(sb.netns, () => this.#proxyRules()),
+      prepareSandbox: (sb) => this.#proxy.prepare(sb.netns, () => this.#proxyState()),
       onChange: (r) => this.#onRuntimeChange(r),
       log: this.#log,
     });
@@ -303,11 +306,12 @@ export class NodeAgent {
     };
   }
 
-  #proxyRules(): string {
-    return renderProxyRules(proxyPlan(this.services.list(), this.slices.list(), this.#live()), {
-      table: proxyTableName(runId),
-      serviceCidr: this.#proxy.serviceCidr,
-    });
+  #proxyState(): ProxyState {
+    const plan = proxyPlan(this.services.list(), this.slices.list(), this.#live());
+    return {
+      rules: renderProxyRules(plan, { table: proxyTableName(runId), serviceCidr: this.#proxy.serviceCidr }),
+      flows: flowKeys(plan),
+    };
   }
 
   #hostsFor(pod: V1Pod, ip: string): string {
@@ -361,7 +365,7 @@ export class NodeAgent {
       }
       loads.push(
         this.#proxy
-          .load(sb.netns, () => this.#proxyRules())
+          .load(sb.netns, () => this.#proxyState())
           .catch((err: unknown) => {
             if (!rt.finished) throw err;
           }),

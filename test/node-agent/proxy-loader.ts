@@ -1,53 +1,83 @@
 // Puts the node agent's kube-proxy rules (service-proxy.ts) into pods' network namespaces:
 // a route for the Service CIDR (pods have no default route, and the kernel picks a route before
 // the output hook translates the address) and the nftables table, loaded with `nft -f` in one
-// transaction. Loads into one namespace run one after another, in the order they were asked for,
-// and a script equal to the last one loaded there is skipped.
+// transaction. Then the connections whose endpoint left its Service are deleted from the
+// namespace's conntrack table: their next packet is translated afresh, to a ready endpoint
+// (which answers a reset: it has no such connection) or to none (refused), so the client sees
+// the connection die instead of talking to a pod that is no longer behind the Service, or
+// hanging on one that is gone. Loads into one namespace run one after another, in the order
+// they were asked for; a state equal to the last one loaded there is skipped.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { binDir } from '../deps/paths.js';
-import { mustCmd } from './cmd.js';
+import { cmd, mustCmd } from './cmd.js';
+import { staleFlows } from './service-proxy.js';
 
-/**
- * nft from the test cache (`test/deps/fetch.sh nftables` unpacks Debian's package there), else
- * the system's; a clear error when neither exists.
- */
+const NETNS_DIR = '/run/netns';
+const HOW =
+  'run `npm run deps` (test/deps/fetch.sh nftables unpacks nft and conntrack into the test cache) ' +
+  'or apt-get install nftables conntrack';
+
+/** A tool from the test cache (fetch.sh unpacks Debian's package there), else the system's. */
+function findTool(name: string): string | undefined {
+  return [join(binDir, name), `/usr/sbin/${name}`, `/sbin/${name}`, `/usr/bin/${name}`].find((p) =>
+    existsSync(p),
+  );
+}
+
+/** nft, or an error that says how to get it: without it no ClusterIP works. */
 export function findNft(): string {
-  const candidates = [join(binDir, 'nft'), '/usr/sbin/nft', '/sbin/nft', '/usr/bin/nft'];
-  const found = candidates.find((p) => existsSync(p));
-  if (found === undefined)
-    throw new Error(
-      'the node agent needs nftables (`nft`) for Service ClusterIPs: run `npm run deps` ' +
-        '(test/deps/fetch.sh nftables unpacks it into the test cache) or apt-get install nftables',
-    );
-  return found;
+  const nft = findTool('nft');
+  if (nft === undefined)
+    throw new Error(`the node agent needs nftables (\`nft\`) for Service ClusterIPs: ${HOW}`);
+  return nft;
+}
+
+/** conntrack, or an error that says how to get it: without it stale connections linger. */
+export function findConntrack(): string {
+  const ct = findTool('conntrack');
+  if (ct === undefined)
+    throw new Error(`the node agent needs \`conntrack\` to end connections to removed endpoints: ${HOW}`);
+  return ct;
+}
+
+/** What one namespace gets: the nft script and the translations it allows (flowKeys()). */
+export interface ProxyState {
+  readonly rules: string;
+  readonly flows: readonly string[];
 }
 
 export class ProxyLoader {
   readonly #chains = new Map<string, Promise<void>>();
-  readonly #loaded = new Map<string, string>();
+  readonly #loaded = new Map<string, ProxyState>();
 
   constructor(
-    readonly nftPath: string,
+    readonly tools: { readonly nft: string; readonly conntrack: string },
     readonly serviceCidr: string,
   ) {}
 
   /** A new namespace: the Service CIDR route, then the rules (before any container starts). */
-  async prepare(netns: string, script: () => string): Promise<void> {
+  async prepare(netns: string, state: () => ProxyState): Promise<void> {
     await mustCmd('ip', ['-n', netns, 'route', 'add', this.serviceCidr, 'dev', 'eth0']);
-    await this.load(netns, script);
+    await this.load(netns, state);
   }
 
   /**
-   * Loads the script `script()` returns when the namespace's turn comes (so the newest state
-   * wins even when two loads were asked for at once); skips it when unchanged.
+   * Loads what `state()` returns when the namespace's turn comes (so the newest state wins even
+   * when two loads were asked for at once), then ends the connections it no longer allows.
    */
-  load(netns: string, script: () => string): Promise<void> {
+  load(netns: string, state: () => ProxyState): Promise<void> {
     const next = (this.#chains.get(netns) ?? Promise.resolve()).then(async () => {
-      const text = script();
-      if (this.#loaded.get(netns) === text) return;
-      await mustCmd('ip', ['netns', 'exec', netns, this.nftPath, '-f', '-'], { input: text });
-      this.#loaded.set(netns, text);
+      if (!existsSync(join(NETNS_DIR, netns))) return; // the pod is being torn down
+      const s = state();
+      const prev = this.#loaded.get(netns);
+      if (prev?.rules !== s.rules)
+        await mustCmd('ip', ['netns', 'exec', netns, this.tools.nft, '-f', '-'], { input: s.rules });
+      this.#loaded.set(netns, s);
+      for (const f of staleFlows(prev?.flows ?? [], s.flows)) {
+        // Exit status 1 with "0 flow entries": nothing to delete, which is fine.
+        await cmd('ip', ['netns', 'exec', netns, this.tools.conntrack, '-D', '-d', f.vip, '-r', f.endpoint]);
+      }
     });
     this.#chains.set(
       netns,
@@ -56,7 +86,7 @@ export class ProxyLoader {
     return next;
   }
 
-  /** The namespace is gone (with its rules): drop what is remembered of it. */
+  /** The namespace is gone (with its rules and conntrack table): drop what is remembered of it. */
   forget(netns: string): void {
     this.#chains.delete(netns);
     this.#loaded.delete(netns);

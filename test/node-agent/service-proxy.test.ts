@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import type { V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
-import { proxyPlan, proxyTableName, renderProxyRules } from './service-proxy.js';
+import { flowKeys, proxyPlan, proxyTableName, renderProxyRules, staleFlows } from './service-proxy.js';
 
 const svc = (
   ns: string,
@@ -219,10 +219,6 @@ describe('renderProxyRules', () => {
       '}',
       'delete table ip dapr_ts_r1',
       'table ip dapr_ts_r1 {',
-      '  set backends {',
-      '    type ipv4_addr . ipv4_addr',
-      '    elements = { 198.19.1.1 . 198.18.3.2, 198.19.1.1 . 198.18.3.3, 198.19.1.3 . 198.18.3.4 }',
-      '  }',
       '  chain services {',
       '    type nat hook output priority -100; policy accept;',
       '    ip daddr 198.19.1.1 tcp dport 80 goto svc_0 comment "apps/web:http"',
@@ -245,8 +241,6 @@ describe('renderProxyRules', () => {
       '  }',
       '  chain refuse {',
       '    type filter hook output priority 0; policy accept;',
-      '    ct status dnat ct original ip daddr 198.19.0.0/16 ct original ip daddr . ct reply ip saddr != @backends meta l4proto tcp reject with tcp reset',
-      '    ct status dnat ct original ip daddr 198.19.0.0/16 ct original ip daddr . ct reply ip saddr != @backends reject',
       '    ip daddr 198.19.0.0/16 meta l4proto tcp reject with tcp reset',
       '    ip daddr 198.19.0.0/16 reject',
       '  }',
@@ -255,13 +249,32 @@ describe('renderProxyRules', () => {
     ]);
   });
 
-  it('declares an empty backend set without elements (nft rejects `elements = { }`)', () => {
+  it('refuses everything in the Service CIDR when there is no Service', () => {
     const text = renderProxyRules({ routes: [], known: new Map() }, opts);
-    expect(text).toContain('  set backends {\n    type ipv4_addr . ipv4_addr\n  }\n');
-    expect(text).not.toContain('elements');
+    expect(text).toContain(
+      '  chain services {\n    type nat hook output priority -100; policy accept;\n  }\n',
+    );
+    expect(text).toContain('    ip daddr 198.19.0.0/16 meta l4proto tcp reject with tcp reset\n');
   });
 
   it('puts the run id in the table name', () => {
     expect(proxyTableName('rmabc12-3f')).toBe('dapr_ts_rmabc12_3f');
+  });
+});
+
+describe('staleFlows', () => {
+  it('names the translations that went away, for conntrack to forget', () => {
+    const before = flowKeys({
+      routes: [],
+      known: new Map([
+        ['198.19.1.1', ['198.18.3.2', '198.18.3.3']],
+        ['198.19.1.2', ['198.18.3.2']],
+      ]),
+    });
+    expect(before).toEqual(['198.19.1.1 198.18.3.2', '198.19.1.1 198.18.3.3', '198.19.1.2 198.18.3.2']);
+    // 198.18.3.2 left web (198.19.1.1) but still backs 198.19.1.2; 198.18.3.9 is new.
+    const after = ['198.19.1.1 198.18.3.3', '198.19.1.1 198.18.3.9', '198.19.1.2 198.18.3.2'];
+    expect(staleFlows(before, after)).toEqual([{ vip: '198.19.1.1', endpoint: '198.18.3.2' }]);
+    expect(staleFlows([], after)).toEqual([]);
   });
 });

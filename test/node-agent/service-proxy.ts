@@ -3,13 +3,12 @@
 // ready endpoints (IP and target port, the target port as each EndpointSlice resolved it, so
 // named target ports work). The agent loads the same table into every pod's network namespace
 // (output hook: the rules see exactly the traffic pods originate, a pod reaching itself through
-// its own Service included, and nothing of the host's). Besides the DNAT:
-// - a VIP (or a VIP port) with no ready endpoint is refused at once: TCP reset, ICMP otherwise;
-// - a connection already translated to an address that no longer is an endpoint of that
-//   Service (its pod was deleted) is reset on its next packet instead of hanging.
+// its own Service included, and nothing of the host's). A VIP (or a VIP port) with no ready
+// endpoint is refused at once: TCP reset, ICMP otherwise. `staleFlows` names the translations
+// whose endpoint left the Service, for the loader to delete from conntrack (proxy-loader.ts).
 // Pure: Services and EndpointSlices in, an `nft -f` script out (it replaces the table in one
 // transaction, so a pod never sees half a rule set).
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import type { V1Endpoint, V1EndpointSlice, V1Service, V1ServicePort } from '@kubernetes/client-node';
 import { clusterIpOf, slicesOf, type EndpointLiveness } from './endpoint-slices.js';
 
 export type ProxiedProtocol = 'TCP' | 'UDP';
@@ -35,6 +34,28 @@ export interface ProxyPlan {
   readonly known: ReadonlyMap<string, readonly string[]>;
 }
 
+/** A translation (VIP → endpoint address) existing connections may use. */
+export interface Flow {
+  readonly vip: string;
+  readonly endpoint: string;
+}
+
+/** The translations of `plan` as `vip endpoint` keys (see staleFlows). */
+export function flowKeys(plan: ProxyPlan): string[] {
+  return [...plan.known].flatMap(([vip, ips]) => ips.map((ip) => `${vip} ${ip}`));
+}
+
+/** Translations in `before` but not in `after`: their endpoint left the Service (or its pod is gone). */
+export function staleFlows(before: readonly string[], after: readonly string[]): Flow[] {
+  const now = new Set(after);
+  return before
+    .filter((k) => !now.has(k))
+    .map((k) => {
+      const [vip = '', endpoint = ''] = k.split(' ');
+      return { vip, endpoint };
+    });
+}
+
 const byKey = (a: V1Service, b: V1Service): number =>
   `${a.metadata?.namespace}/${a.metadata?.name}`.localeCompare(
     `${b.metadata?.namespace}/${b.metadata?.name}`,
@@ -45,6 +66,48 @@ function compareBackends(a: Backend, b: Backend): number {
   const pb = b.ip.split('.').map(Number);
   for (let i = 0; i < 4; i++) if ((pa[i] ?? 0) !== (pb[i] ?? 0)) return (pa[i] ?? 0) - (pb[i] ?? 0);
   return a.port - b.port;
+}
+
+const podUidOf = (ep: V1Endpoint): string | undefined =>
+  ep.targetRef?.kind === 'Pod' ? ep.targetRef.uid : undefined;
+
+/**
+ * Where new connections to one Service port go: its ready endpoints, else its serving
+ * terminating ones (as kube-proxy), at the target port each slice resolved (named ports resolve
+ * per pod, and the controller groups endpoints by the resulting number).
+ */
+function backendsOf(
+  sp: V1ServicePort,
+  protocol: ProxiedProtocol,
+  slices: readonly V1EndpointSlice[],
+  live: EndpointLiveness,
+): Backend[] {
+  const ready = new Map<string, Backend>();
+  const fallback = new Map<string, Backend>();
+  for (const slice of slices) {
+    const target = (slice.ports ?? []).find(
+      (p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === protocol,
+    )?.port;
+    if (target === undefined || target === null) continue;
+    for (const ep of slice.endpoints ?? []) {
+      const c = ep.conditions ?? {};
+      const isReady = c.ready !== false; // nil means ready (discovery.k8s.io/v1)
+      const into = isReady ? ready : c.terminating === true && (c.serving ?? false) ? fallback : undefined;
+      // An address the agent knows is gone gets no new connection, whatever the slice says.
+      for (const ip of ep.addresses)
+        if (into && live(ip, podUidOf(ep))) into.set(`${ip}:${target}`, { ip, port: target });
+    }
+  }
+  return [...(ready.size > 0 ? ready : fallback).values()].sort(compareBackends);
+}
+
+/** Every live address the slices list, whatever its conditions. */
+function knownAddresses(slices: readonly V1EndpointSlice[], live: EndpointLiveness): string[] {
+  const all = new Set<string>();
+  for (const slice of slices)
+    for (const ep of slice.endpoints ?? [])
+      for (const ip of ep.addresses) if (live(ip, podUidOf(ep))) all.add(ip);
+  return [...all].sort();
 }
 
 /** Which endpoint (address, target port) each ClusterIP Service port forwards to. */
@@ -59,43 +122,16 @@ export function proxyPlan(
     const vip = clusterIpOf(svc);
     if (vip === undefined) continue;
     const mine = slicesOf(svc, slices);
-    const all = new Set<string>();
-    for (const slice of mine)
-      for (const ep of slice.endpoints ?? [])
-        for (const ip of ep.addresses)
-          if (live(ip, ep.targetRef?.kind === 'Pod' ? ep.targetRef.uid : undefined)) all.add(ip);
-    known.set(vip, [...all].sort());
+    known.set(vip, knownAddresses(mine, live));
     for (const sp of svc.spec?.ports ?? []) {
       const protocol = sp.protocol ?? 'TCP';
       if (protocol !== 'TCP' && protocol !== 'UDP') continue;
-      const ready = new Map<string, Backend>();
-      const fallback = new Map<string, Backend>();
-      for (const slice of mine) {
-        // The controller resolves a (named) target port per pod and groups endpoints by it.
-        const target = (slice.ports ?? []).find(
-          (p) => (p.name ?? '') === (sp.name ?? '') && (p.protocol ?? 'TCP') === protocol,
-        )?.port;
-        if (target === undefined || target === null) continue;
-        for (const ep of slice.endpoints ?? []) {
-          const c = ep.conditions ?? {};
-          const isReady = c.ready !== false; // nil means ready (discovery.k8s.io/v1)
-          const isServingTerminating = c.terminating === true && (c.serving ?? isReady);
-          const podUid = ep.targetRef?.kind === 'Pod' ? ep.targetRef.uid : undefined;
-          for (const ip of ep.addresses) {
-            if (!live(ip, podUid)) continue; // gone already: no new connection goes there
-            const b = { ip, port: target };
-            if (isReady) ready.set(`${ip}:${target}`, b);
-            else if (isServingTerminating) fallback.set(`${ip}:${target}`, b);
-          }
-        }
-      }
-      const chosen = ready.size > 0 ? ready : fallback;
       routes.push({
         service: `${svc.metadata?.namespace}/${svc.metadata?.name}:${sp.name ?? ''}`,
         vip,
         port: sp.port,
         protocol,
-        backends: [...chosen.values()].sort(compareBackends),
+        backends: backendsOf(sp, protocol, mine, live),
       });
     }
   }
@@ -130,18 +166,12 @@ export function renderProxyRules(plan: ProxyPlan, opts: ProxyRulesOptions): stri
       chains.push(`  chain ${epChains[j]} {`, `    meta l4proto ${proto} dnat to ${b.ip}:${b.port}`, '  }'),
     );
   });
-  const pairs = [...plan.known].flatMap(([vip, ips]) => ips.map((ip) => `${vip} . ${ip}`));
-  const stale = `ct status dnat ct original ip daddr ${cidr} ct original ip daddr . ct reply ip saddr != @backends`;
   return [
     // Create-then-delete makes the delete valid on the first load; the whole file is one transaction.
     `table ip ${t} {`,
     '}',
     `delete table ip ${t}`,
     `table ip ${t} {`,
-    '  set backends {',
-    '    type ipv4_addr . ipv4_addr',
-    ...(pairs.length > 0 ? [`    elements = { ${pairs.join(', ')} }`] : []),
-    '  }',
     '  chain services {',
     '    type nat hook output priority -100; policy accept;',
     ...nat,
@@ -149,8 +179,6 @@ export function renderProxyRules(plan: ProxyPlan, opts: ProxyRulesOptions): stri
     ...chains,
     '  chain refuse {',
     '    type filter hook output priority 0; policy accept;',
-    `    ${stale} meta l4proto tcp reject with tcp reset`,
-    `    ${stale} reject`,
     `    ip daddr ${cidr} meta l4proto tcp reject with tcp reset`,
     `    ip daddr ${cidr} reject`,
     '  }',
