@@ -350,11 +350,14 @@ describe('the upstream Go control plane (v1.18.3) as pods run by the node agent'
 
   it('fails a daprd container clearly when daprd is not built (DaprdUnavailable)', async () => {
     const name = await daprdPod('with-daprd');
+    // Past the transient PodInitializing/ContainerCreating, to the reason it stays waiting for.
     const waiting = await waitFor(
-      async () =>
-        (await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`)).status?.containerStatuses?.find(
-          (c) => c.name === 'daprd',
-        )?.state?.waiting,
+      async () => {
+        const w = (
+          await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`)
+        ).status?.containerStatuses?.find((c) => c.name === 'daprd')?.state?.waiting;
+        return w && !['PodInitializing', 'ContainerCreating'].includes(w.reason ?? '') ? w : undefined;
+      },
       { what: 'the daprd container to be waiting' },
     );
     expect(waiting.reason).toBe('DaprdUnavailable');
