@@ -294,10 +294,11 @@ export class NodeAgent {
    * trip; this drops a dead pod's address at once and never lets a slice's stale entry (e.g. a
    * StatefulSet pod's hostname) point at an address another pod holds now.
    */
-  #live(): EndpointLiveness {
+  #live(opts: { acceptingOnly?: boolean } = {}): EndpointLiveness {
     const owners = new Map<string, string>();
     for (const rt of this.#runtimes.values())
-      if (rt.sandbox && !rt.finished) owners.set(rt.sandbox.ip, rt.uid);
+      if (rt.sandbox && !rt.finished && !(opts.acceptingOnly && rt.terminating))
+        owners.set(rt.sandbox.ip, rt.uid);
     const ours = `${POD_RANGE_PREFIX}.${this.opts.network.index}.`;
     return (ip, podUid) => {
       if (!ip.startsWith(ours)) return true;
@@ -307,7 +308,13 @@ export class NodeAgent {
   }
 
   #proxyState(): ProxyState {
-    const plan = proxyPlan(this.services.list(), this.slices.list(), this.#live());
+    // A pod shutting down gets no new connection, even before its slice entry turns not-ready.
+    const plan = proxyPlan(
+      this.services.list(),
+      this.slices.list(),
+      this.#live(),
+      this.#live({ acceptingOnly: true }),
+    );
     return {
       rules: renderProxyRules(plan, { table: proxyTableName(runId), serviceCidr: this.#proxy.serviceCidr }),
       flows: flowKeys(plan),

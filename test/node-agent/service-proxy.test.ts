@@ -177,6 +177,11 @@ describe('proxyPlan', () => {
     const plan = proxyPlan([s], slices, live);
     expect(plan.routes[0]?.backends).toEqual([{ ip: '198.18.3.3', port: 80 }]);
     expect(plan.known.get('198.19.1.1')).toEqual(['198.18.3.3']);
+    // A pod shutting down: no new connections, but its existing ones are left alone.
+    const accepting = (ip: string): boolean => ip !== '198.18.3.3';
+    const draining = proxyPlan([s], slices, () => true, accepting);
+    expect(draining.routes[0]?.backends).toEqual([{ ip: '198.18.3.2', port: 80 }]);
+    expect(draining.known.get('198.19.1.1')).toEqual(['198.18.3.2', '198.18.3.3']);
   });
 });
 

@@ -110,11 +110,17 @@ function knownAddresses(slices: readonly V1EndpointSlice[], live: EndpointLivene
   return [...all].sort();
 }
 
-/** Which endpoint (address, target port) each ClusterIP Service port forwards to. */
+/**
+ * Which endpoint (address, target port) each ClusterIP Service port forwards to. `live` says
+ * which listed addresses still exist (connections to them are left alone); `accepting`, which
+ * may get new connections (the agent: not a pod already shutting down, whose endpoint the slices
+ * have not marked yet).
+ */
 export function proxyPlan(
   services: readonly V1Service[],
   slices: readonly V1EndpointSlice[],
   live: EndpointLiveness = () => true,
+  accepting: EndpointLiveness = live,
 ): ProxyPlan {
   const routes: ServicePortRoute[] = [];
   const known = new Map<string, string[]>();
@@ -131,7 +137,7 @@ export function proxyPlan(
         vip,
         port: sp.port,
         protocol,
-        backends: backendsOf(sp, protocol, mine, live),
+        backends: backendsOf(sp, protocol, mine, accepting),
       });
     }
   }
