@@ -33,7 +33,7 @@ export interface TestClusterOptions {
 }
 
 /** RFC 2544's benchmarking range: never routed anywhere, so a stray packet leaves no machine. */
-const DEFAULT_SERVICE_CIDR = '198.19.0.0/16';
+export const DEFAULT_SERVICE_CIDR = '198.19.0.0/16';
 
 export interface TestCluster {
   /** The temp dir holding certificates, kubeconfigs, logs and etcd's data. */

@@ -24,7 +24,7 @@ function fetchDependencies(): void {
   say(
     'making sure the real components are built (cached after the first run; the first build takes minutes)',
   );
-  const parts = ['kubernetes', 'helm-kubectl', 'dapr-control-plane', 'redis', 'daprd'];
+  const parts = ['kubernetes', 'helm-kubectl', 'dapr-control-plane', 'redis', 'nftables', 'daprd'];
   const r = spawnSync('bash', [fetchScript, ...parts], { stdio: 'inherit' });
   if (r.status !== 0) throw new Error('fetching the real components failed (see the lines above)');
 }

@@ -3,7 +3,7 @@
 # (default ~/.cache/dapr-ts). Idempotent: a component whose stamp file matches its
 # version is not touched again. Prints one line per component saying what it did.
 #
-#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [daprd] [all]
+#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [nftables] [daprd] [all]
 #
 # Nothing downloaded here is committed: the cache lives outside the repository.
 set -euo pipefail
@@ -127,6 +127,56 @@ fetch_redis() {
   say "redis-server $want: unpacked into $dir ($BIN/redis-server)"
 }
 
+# nft and conntrack (the node agent's kube-proxy loads its Service rules with the one and ends
+# connections to removed endpoints with the other, docs/node-agent.md) from Debian's packages,
+# unpacked like redis-server: the libraries they need beyond a base Debian come along, wrappers
+# point the loader at them. As root, the kernel's nf_tables NAT is checked once
+# here in a throwaway network namespace, so a kernel without it fails with this message.
+fetch_nftables() {
+  local dir=$CACHE/nftables want
+  need_cmd apt-get "download nftables from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
+  local nft_v ct_v
+  nft_v=$(apt-cache policy nftables 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  ct_v=$(apt-cache policy conntrack 2>/dev/null | sed -n 's/^ *Candidate: //p')
+  [[ -n $nft_v && $nft_v != "(none)" && -n $ct_v && $ct_v != "(none)" ]] \
+    || die "Debian's package lists have no nftables or conntrack; run 'apt-get update' as root first"
+  want="nftables=$nft_v conntrack=$ct_v"
+  if stamp_ok nftables "$want" && [[ -x $BIN/nft && -x $BIN/conntrack ]]; then
+    say "nftables $want: cached in $dir"
+    return
+  fi
+  need_cmd dpkg "unpack Debian packages" "dpkg (part of every Debian system)"
+  local debs=$CACHE/build/nftables
+  rm -rf "$debs" "$dir" && mkdir -p "$debs" "$dir"
+  say "nftables $want: downloading from Debian's packages"
+  (cd "$debs" && apt-get download nftables libnftables1 libnftnl11 libxtables12 libmnl0 libjansson4 \
+    conntrack libnetfilter-conntrack3 libnfnetlink0) \
+    >"$CACHE/logs/nftables.log" 2>&1 \
+    || die "could not download nftables from Debian's packages (no network? stale lists: apt-get update); see $CACHE/logs/nftables.log"
+  local deb libdir tool
+  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$dir"; done
+  libdir=$(dirname "$(find "$dir/usr/lib" -name 'libnftables.so.1' | head -n 1)")
+  for tool in nft conntrack; do
+    printf '#!/bin/sh\nLD_LIBRARY_PATH=%s${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH} exec %s/usr/sbin/%s "$@"\n' \
+      "$libdir" "$dir" "$tool" >"$BIN/$tool"
+    chmod +x "$BIN/$tool"
+    "$BIN/$tool" --version >>"$CACHE/logs/nftables.log" 2>&1 || die "the unpacked $tool does not run; see $CACHE/logs/nftables.log"
+  done
+  rm -rf "$debs"
+  if [[ $(id -u) == 0 ]] && command -v ip >/dev/null 2>&1; then
+    local ns="dapr-ts-nft-check-$$" rules
+    rules='table ip check { chain out { type nat hook output priority -100; policy accept; ip daddr 198.19.0.1 tcp dport 1 dnat to 198.18.0.2:2; }; }'
+    ip netns add "$ns" || die "cannot create a network namespace to check nf_tables (ip netns add)"
+    if ! ip netns exec "$ns" "$BIN/nft" "$rules" >>"$CACHE/logs/nftables.log" 2>&1; then
+      ip netns del "$ns"
+      die "this kernel cannot load nftables NAT rules (nf_tables, nft_nat), which the node agent needs for Service ClusterIPs; see $CACHE/logs/nftables.log"
+    fi
+    ip netns del "$ns"
+  fi
+  stamp_set nftables "$want"
+  say "nftables $want: unpacked into $dir ($BIN/nft, $BIN/conntrack)"
+}
+
 # The upstream Go control plane (sentry, placement, operator, injector, scheduler) and daprd,
 # built in the dapr module's own directory so that dapr's go.mod (its replace directives, its
 # go.sum) applies exactly as upstream builds it.
@@ -228,9 +278,10 @@ main() {
       helm-kubectl) fetch_helm_kubectl ;;
       dapr-control-plane) build_dapr_control_plane ;;
       redis) fetch_redis ;;
+      nftables) fetch_nftables ;;
       daprd) build_daprd ;;
-      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; build_daprd ;;
-      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis daprd all)" ;;
+      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; fetch_nftables; build_daprd ;;
+      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd all)" ;;
     esac
   done
 }

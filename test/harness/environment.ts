@@ -14,7 +14,9 @@ import { kubectl, type ToolResult } from './tools.js';
 
 export interface TestEnvironmentOptions {
   readonly cluster?: Omit<TestClusterOptions, 'hostIps'>;
-  readonly agent?: Partial<Omit<NodeAgentOptions, 'credentials' | 'apiserverPort' | 'network'>>;
+  readonly agent?: Partial<
+    Omit<NodeAgentOptions, 'credentials' | 'apiserverPort' | 'network' | 'serviceCidr'>
+  >;
 }
 
 export interface TestEnvironment {
@@ -60,6 +62,7 @@ export async function startTestEnvironment(opts: TestEnvironmentOptions = {}): P
         keyPem: admin.keyPem,
       },
       apiserverPort: cluster.layout.apiserverPort,
+      serviceCidr: cluster.layout.serviceCidr,
       network,
     });
     await agent.start();

@@ -1,24 +1,28 @@
-// The node agent: a kubelet for processes. It registers a Node, watches the Pods bound to it
-// and runs each with a PodRuntime, writes their status back, keeps every pod's hosts file (and
-// Service-port forwarders) in step with Services and EndpointSlices, and on stop() ends every
-// process and removes every namespace, link, mount and file it made.
+// The node agent: a kubelet (and kube-proxy) for processes. It registers a Node, watches the
+// Pods bound to it and runs each with a PodRuntime, writes their status back, keeps every pod's
+// hosts file and Service rules (ClusterIP → endpoint DNAT, service-proxy.ts) in step with
+// Services and EndpointSlices, and on stop() ends every process and removes every namespace,
+// link, mount and file it made.
 import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprBinDir, pinnedVersions, repoRoot } from '../deps/paths.js';
-import { ManagedProcess, runId } from '../harness/process.js';
+import { DEFAULT_SERVICE_CIDR } from '../cluster/cluster.js';
+import { runId } from '../harness/process.js';
 import { waitFor } from '../harness/wait.js';
 import type { BackoffPolicy } from './container.js';
 import type { ImagePaths } from './images.js';
 import { Informer } from './informer.js';
 import { KubeClient, KubeError, type KubeCredentials } from './kube-client.js';
-import { worldAccessible } from './launcher.js';
 import { rewriteInPlace, type PodNetwork } from './network.js';
 import { NodeRegistration, type NodeResources } from './node.js';
 import { PodRuntime } from './pod-runtime.js';
+import type { EndpointLiveness } from './endpoint-slices.js';
+import { POD_RANGE_PREFIX } from './names.js';
+import { ProxyLoader, findConntrack, findNft, type ProxyState } from './proxy-loader.js';
 import { renderHostsFile } from './service-hosts.js';
-import { forwarderArgs, portPlanFor } from './service-ports.js';
+import { flowKeys, proxyPlan, proxyTableName, renderProxyRules } from './service-proxy.js';
 import { buildPodStatus } from './status.js';
 
 export interface NodeAgentOptions {
@@ -26,6 +30,8 @@ export interface NodeAgentOptions {
   /** The apiserver's port (KUBERNETES_SERVICE_PORT); pods reach it at the network's host IP. */
   readonly apiserverPort: number;
   readonly network: PodNetwork;
+  /** The apiserver's --service-cluster-ip-range: ClusterIPs pods reach through the agent's rules. */
+  readonly serviceCidr?: string;
   readonly nodeName?: string;
   readonly capacity?: Partial<NodeResources>;
   readonly backoff?: Partial<BackoffPolicy>;
@@ -83,8 +89,7 @@ export class NodeAgent {
   readonly #statusChains = new Map<string, Promise<void>>();
   readonly #statusPending = new Set<string>();
   readonly #lastStatus = new Map<string, string>();
-  readonly #forwarders = new Map<string, { key: string; proc?: ManagedProcess }>();
-  readonly #reported = new Set<string>();
+  readonly #proxy: ProxyLoader;
   #netTimer: NodeJS.Timeout | undefined;
   #netSyncing = false;
   #netDirty = false;
@@ -97,6 +102,10 @@ export class NodeAgent {
     this.nodeName = opts.nodeName ?? `dapr-ts-node-${opts.network.index}`;
     this.dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-node-${this.nodeName}-`));
     this.client = new KubeClient(opts.credentials);
+    this.#proxy = new ProxyLoader(
+      { nft: findNft(), conntrack: findConntrack() },
+      opts.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+    );
     this.#log = opts.log ?? ((msg) => void process.stderr.write(`[node-agent ${this.nodeName}] ${msg}\n`));
     const capacity = { ...DEFAULT_CAPACITY, ...opts.capacity };
     this.node = new NodeRegistration(this.client, {
@@ -188,6 +197,7 @@ export class NodeAgent {
       volumeSyncMs: this.opts.volumeSyncMs ?? 2000,
       ipPath: this.#ipPath,
       hostsFor: (p, ip) => this.#hostsFor(p, ip),
+      prepareSandbox: (sb) => this.#proxy.prepare(sb.netns, () => this.#proxyState()),
       onChange: (r) => this.#onRuntimeChange(r),
       log: this.#log,
     });
@@ -219,15 +229,15 @@ export class NodeAgent {
 
   async #forget(rt: PodRuntime): Promise<void> {
     await rt.terminate(0);
-    await this.#stopForwarder(rt.uid);
     this.#runtimes.delete(rt.uid);
     this.#deleting.delete(rt.uid);
     this.#lastStatus.delete(rt.uid);
   }
 
   #onRuntimeChange(rt: PodRuntime): void {
-    if (rt.terminating) void this.#stopForwarder(rt.uid);
-    else if (rt.sandbox) this.#scheduleNetSync();
+    // A pod torn down changes which endpoints are live (#live) before any EndpointSlice does.
+    if (rt.finished && rt.sandbox) this.#proxy.forget(rt.sandbox.netns);
+    if (rt.sandbox) this.#scheduleNetSync();
     this.#scheduleStatus(rt);
   }
 
@@ -276,7 +286,40 @@ export class NodeAgent {
     }
   }
 
-  // ---- names and ports ------------------------------------------------------------------------
+  // ---- names and Service rules ----------------------------------------------------------------
+
+  /**
+   * The agent's own knowledge of its pod network: an address in it is a live endpoint only while
+   * the pod the slice names (by UID) holds it. Slices trail a deletion by the controller's round
+   * trip; this drops a dead pod's address at once and never lets a slice's stale entry (e.g. a
+   * StatefulSet pod's hostname) point at an address another pod holds now.
+   */
+  #live(opts: { acceptingOnly?: boolean } = {}): EndpointLiveness {
+    const owners = new Map<string, string>();
+    for (const rt of this.#runtimes.values())
+      if (rt.sandbox && !rt.finished && !(opts.acceptingOnly && rt.terminating))
+        owners.set(rt.sandbox.ip, rt.uid);
+    const ours = `${POD_RANGE_PREFIX}.${this.opts.network.index}.`;
+    return (ip, podUid) => {
+      if (!ip.startsWith(ours)) return true;
+      const owner = owners.get(ip);
+      return owner !== undefined && (podUid === undefined || podUid === owner);
+    };
+  }
+
+  #proxyState(): ProxyState {
+    // A pod shutting down gets no new connection, even before its slice entry turns not-ready.
+    const plan = proxyPlan(
+      this.services.list(),
+      this.slices.list(),
+      this.#live(),
+      this.#live({ acceptingOnly: true }),
+    );
+    return {
+      rules: renderProxyRules(plan, { table: proxyTableName(runId), serviceCidr: this.#proxy.serviceCidr }),
+      flows: flowKeys(plan),
+    };
+  }
 
   #hostsFor(pod: V1Pod, ip: string): string {
     return renderHostsFile({
@@ -290,6 +333,7 @@ export class NodeAgent {
       apiserverIp: this.opts.network.hostIp,
       services: this.services.list(),
       slices: this.slices.list(),
+      live: this.#live(),
     });
   }
 
@@ -304,7 +348,7 @@ export class NodeAgent {
       this.#netTimer = undefined;
       this.#netSyncing = true;
       void this.#syncNet()
-        .catch((err: unknown) => this.#log(`hosts/forwarder sync: ${(err as Error).message}`))
+        .catch((err: unknown) => this.#log(`hosts/rules sync: ${(err as Error).message}`))
         .finally(() => {
           this.#netSyncing = false;
           if (this.#netDirty) {
@@ -317,63 +361,24 @@ export class NodeAgent {
   }
 
   async #syncNet(): Promise<void> {
-    const services = this.services.list();
-    const slices = this.slices.list();
+    const loads: Promise<void>[] = [];
     for (const rt of this.#runtimes.values()) {
       const sb = rt.sandbox;
-      if (!sb || rt.terminating || rt.finished) continue;
+      if (!sb || rt.finished) continue;
       try {
         rewriteInPlace(join(sb.etcDir, 'hosts'), this.#hostsFor(rt.pod, sb.ip));
       } catch {
         continue; // torn down meanwhile
       }
-      const plan = portPlanFor(sb.ip, services, slices);
-      for (const c of plan.conflicts) {
-        const msg = `${rt.namespace}/${rt.name}: service port conflict: ${c}`;
-        if (!this.#reported.has(msg)) this.#log(msg);
-        this.#reported.add(msg);
-      }
-      await this.#ensureForwarder(rt, forwarderArgs(plan));
+      loads.push(
+        this.#proxy
+          .load(sb.netns, () => this.#proxyState())
+          .catch((err: unknown) => {
+            if (!rt.finished) throw err;
+          }),
+      );
     }
-  }
-
-  async #ensureForwarder(rt: PodRuntime, pairs: string[]): Promise<void> {
-    const key = pairs.join(' ');
-    const cur = this.#forwarders.get(rt.uid);
-    if ((cur?.key ?? '') === key) return;
-    await this.#stopForwarder(rt.uid);
-    const sb = rt.sandbox;
-    if (pairs.length === 0 || !sb || rt.terminating) return;
-    const script = join(repoRoot, 'dist', 'test', 'node-agent', 'forwarder.js');
-    const drop = worldAccessible(script) && worldAccessible(process.execPath);
-    const entry: { key: string; proc?: ManagedProcess } = { key };
-    this.#forwarders.set(rt.uid, entry);
-    entry.proc = await ManagedProcess.start({
-      name: `forwarder ${rt.namespace}/${rt.name}`,
-      command: this.#ipPath,
-      args: [
-        'netns',
-        'exec',
-        sb.netns,
-        ...(drop
-          ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', '--']
-          : []),
-        process.execPath,
-        script,
-        sb.ip,
-        ...pairs,
-      ],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' },
-      inheritEnv: false,
-      logFile: join(rt.dir, 'logs', 'forwarder.log'),
-    });
-  }
-
-  async #stopForwarder(uid: string): Promise<void> {
-    const cur = this.#forwarders.get(uid);
-    if (!cur) return;
-    this.#forwarders.delete(uid);
-    await cur.proc?.stop(2000);
+    await Promise.all(loads);
   }
 
   // ---- harness API ----------------------------------------------------------------------------
@@ -436,7 +441,6 @@ export class NodeAgent {
           .catch((err: unknown) => this.#log(`stop: ${String(err)}`)),
       ),
     );
-    await Promise.all([...this.#forwarders.keys()].map((uid) => this.#stopForwarder(uid)));
     this.client.close();
     rmSync(this.dir, { recursive: true, force: true });
   }

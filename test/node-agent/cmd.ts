@@ -33,7 +33,12 @@ export function cmd(command: string, args: readonly string[], opts: CmdOptions =
         ok({ code: typeof err?.code === 'number' ? err.code : 0, stdout, stderr });
       },
     );
-    if (opts.input !== undefined) child.stdin?.end(opts.input);
+    if (opts.input !== undefined) {
+      // A command that exits without reading its input (`ip netns exec` into a namespace just
+      // removed) breaks the pipe; its exit code already says what went wrong.
+      child.stdin?.on('error', () => undefined);
+      child.stdin?.end(opts.input);
+    }
   });
 }
 

@@ -45,6 +45,8 @@ export interface RuntimeDeps {
   /** Absolute path of `ip`. */
   readonly ipPath: string;
   readonly hostsFor: (pod: V1Pod, ip: string) => string;
+  /** Network setup the agent adds before any container starts (the Service rules). */
+  readonly prepareSandbox: (sb: Sandbox) => Promise<void>;
   readonly onChange: (rt: PodRuntime) => void;
   readonly log: (msg: string) => void;
 }
@@ -145,6 +147,8 @@ export class PodRuntime {
   async #run(): Promise<void> {
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     this.sandbox = await this.deps.network.createSandbox((ip) => this.deps.hostsFor(this.pod, ip));
+    if (this.terminating) return;
+    await this.deps.prepareSandbox(this.sandbox);
     if (this.terminating) return;
     this.#changed();
     await this.#setupVolumes();

@@ -1,10 +1,13 @@
-// Service name resolution without cluster DNS or kube-proxy: each pod's hosts file maps
+// Service name resolution without cluster DNS: each pod's hosts file maps
 // `<svc>.<ns>.svc.cluster.local`, `<svc>.<ns>.svc`, `<svc>.<ns>` (and `<svc>` in the pod's own
-// namespace) to the IPs of the Service's ready endpoints, taken from its EndpointSlices.
-// There are no ClusterIPs here: a client connects straight to an endpoint IP, on the port it
-// asked for (see service-ports.ts for Services whose port differs from the target port).
+// namespace) to the Service's ClusterIP, a virtual IP the node agent's kube-proxy
+// (service-proxy.ts) translates to a ready endpoint; the line never changes while the Service
+// lives, so a client never holds a stale address. Headless Services (clusterIP None) map to
+// the IPs of their ready endpoints instead, and each endpoint with a hostname (StatefulSet
+// pods) also gets `<hostname>.<svc>.<ns>.svc.cluster.local`.
 // Pure functions: objects in, file text out.
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
+import { clusterIpOf, slicesOf, type EndpointLiveness } from './endpoint-slices.js';
 
 export const CLUSTER_DOMAIN = 'cluster.local';
 
@@ -23,6 +26,8 @@ export interface HostsInput {
   readonly apiserverIp: string;
   readonly services: readonly V1Service[];
   readonly slices: readonly V1EndpointSlice[];
+  /** Drops endpoints the agent knows are gone (see EndpointLiveness). */
+  readonly live?: EndpointLiveness;
   readonly clusterDomain?: string;
 }
 
@@ -32,19 +37,23 @@ export interface ServiceEndpoint {
   readonly ready: boolean;
 }
 
-/** Endpoints of a Service, from all of its IPv4 EndpointSlices, deduplicated by IP. */
-export function endpointsOf(svc: V1Service, slices: readonly V1EndpointSlice[]): ServiceEndpoint[] {
-  const ns = svc.metadata?.namespace;
-  const name = svc.metadata?.name;
+/**
+ * Endpoints of a Service, from its own IPv4 EndpointSlices (slicesOf: not those a deleted
+ * Service of the same name left behind), without those `live` rejects, deduplicated by IP.
+ */
+export function endpointsOf(
+  svc: V1Service,
+  slices: readonly V1EndpointSlice[],
+  live: EndpointLiveness = () => true,
+): ServiceEndpoint[] {
   const byIp = new Map<string, ServiceEndpoint>();
-  for (const slice of slices) {
-    if (slice.metadata?.namespace !== ns || slice.metadata?.labels?.['kubernetes.io/service-name'] !== name)
-      continue;
-    if (slice.addressType !== 'IPv4') continue;
+  for (const slice of slicesOf(svc, slices)) {
     for (const ep of slice.endpoints ?? []) {
       // A nil `ready` means ready (discovery.k8s.io/v1 semantics).
       const ready = ep.conditions?.ready !== false || svc.spec?.publishNotReadyAddresses === true;
+      const podUid = ep.targetRef?.kind === 'Pod' ? ep.targetRef.uid : undefined;
       for (const ip of ep.addresses ?? []) {
+        if (!live(ip, podUid)) continue;
         const prev = byIp.get(ip);
         byIp.set(ip, { ip, hostname: ep.hostname ?? prev?.hostname, ready: ready || (prev?.ready ?? false) });
       }
@@ -79,7 +88,7 @@ export function renderHostsFile(input: HostsInput): string {
   const domain = input.clusterDomain ?? CLUSTER_DOMAIN;
   const { pod } = input;
   const out = [
-    '# Kubernetes-managed hosts file (dapr-ts node agent): Service names resolve to ready endpoint IPs.',
+    '# Kubernetes-managed hosts file (dapr-ts node agent): Service names resolve to ClusterIPs (headless: to ready endpoint IPs).',
     line('127.0.0.1', ['localhost']),
     line('::1', ['localhost', 'ip6-localhost', 'ip6-loopback']),
   ];
@@ -99,10 +108,15 @@ export function renderHostsFile(input: HostsInput): string {
     const ns = svc.metadata?.namespace ?? '';
     if (svc.spec?.type === 'ExternalName') continue;
     if (name === 'kubernetes' && ns === 'default') continue;
-    const endpoints = endpointsOf(svc, input.slices).filter((e) => e.ready);
+    const vip = clusterIpOf(svc);
+    if (vip !== undefined) {
+      out.push(line(vip, serviceNames(name, ns, pod.namespace, domain)));
+      continue;
+    }
+    if (svc.spec?.clusterIP !== 'None') continue; // no address allocated (yet): no name
+    const endpoints = endpointsOf(svc, input.slices, input.live).filter((e) => e.ready);
     for (const ep of endpoints) out.push(line(ep.ip, serviceNames(name, ns, pod.namespace, domain)));
-    if (svc.spec?.clusterIP !== 'None') continue;
-    // Headless: each endpoint with a hostname (StatefulSet pods) also gets its own name.
+    // Each endpoint with a hostname (StatefulSet pods) also gets its own name.
     for (const ep of endpoints) {
       if (ep.hostname === undefined) continue;
       const names = [`${ep.hostname}.${name}.${ns}.svc.${domain}`, `${ep.hostname}.${name}.${ns}.svc`];
