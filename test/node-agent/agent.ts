@@ -315,8 +315,16 @@ export class NodeAgent {
       this.#live(),
       this.#live({ acceptingOnly: true }),
     );
+    const occupied = [...this.#runtimes.values()]
+      .filter((rt) => rt.sandbox && !rt.finished)
+      .map((rt) => rt.sandbox!.ip);
+    const { cidr, hostIp } = this.opts.network;
     return {
-      rules: renderProxyRules(plan, { table: proxyTableName(runId), serviceCidr: this.#proxy.serviceCidr }),
+      rules: renderProxyRules(plan, {
+        table: proxyTableName(runId),
+        serviceCidr: this.#proxy.serviceCidr,
+        podNetwork: { cidr, hostIp, occupied },
+      }),
       flows: flowKeys(plan),
     };
   }

@@ -262,6 +262,26 @@ describe('renderProxyRules', () => {
     expect(text).toContain('    ip daddr 198.19.0.0/16 meta l4proto tcp reject with tcp reset\n');
   });
 
+  it('refuses addresses of the pod network that neither the host nor a running pod holds', () => {
+    const text = renderProxyRules(
+      { routes: [], known: new Map() },
+      {
+        ...opts,
+        podNetwork: { cidr: '198.18.7.0/24', hostIp: '198.18.7.1', occupied: ['198.18.7.9', '198.18.7.3'] },
+      },
+    );
+    expect(text).toContain(
+      '    ip daddr 198.18.7.0/24 ip daddr != { 198.18.7.1, 198.18.7.3, 198.18.7.9 } meta l4proto tcp reject with tcp reset\n' +
+        '    ip daddr 198.18.7.0/24 ip daddr != { 198.18.7.1, 198.18.7.3, 198.18.7.9 } reject\n  }\n}\n',
+    );
+    // Without pods, only the host is held.
+    const empty = renderProxyRules(
+      { routes: [], known: new Map() },
+      { ...opts, podNetwork: { cidr: '198.18.7.0/24', hostIp: '198.18.7.1', occupied: [] } },
+    );
+    expect(empty).toContain('ip daddr 198.18.7.0/24 ip daddr != { 198.18.7.1 } reject\n');
+  });
+
   it('puts the run id in the table name', () => {
     expect(proxyTableName('rmabc12-3f')).toBe('dapr_ts_rmabc12_3f');
   });

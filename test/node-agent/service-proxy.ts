@@ -149,6 +149,28 @@ export interface ProxyRulesOptions {
   readonly table: string;
   /** The Service CIDR (the apiserver's --service-cluster-ip-range): what is not DNATed there is refused. */
   readonly serviceCidr: string;
+  /**
+   * The agent's pod network: an address in `cidr` that neither the host (`hostIp`) nor a running
+   * pod (`occupied`) holds is refused at once. Without this, a connection to a pod that has just
+   * gone (an address a client still has from a name it resolved before) waits for ARP and SYN
+   * retries until the client's own dial timeout: daprd's placement dial took 20 s to give up on
+   * the old placement pod's address. On a real network the same happens until DNS moves on; here
+   * the agent knows at once that nobody holds the address, so the caller learns at once.
+   */
+  readonly podNetwork?: {
+    readonly cidr: string;
+    readonly hostIp: string;
+    readonly occupied: readonly string[];
+  };
+}
+
+/** The refusals of addresses in the pod network that nobody holds (see ProxyRulesOptions). */
+function vacantPodAddressRules(net: NonNullable<ProxyRulesOptions['podNetwork']>): string[] {
+  const held = `{ ${[net.hostIp, ...[...net.occupied].sort()].join(', ')} }`;
+  return [
+    `    ip daddr ${net.cidr} ip daddr != ${held} meta l4proto tcp reject with tcp reset`,
+    `    ip daddr ${net.cidr} ip daddr != ${held} reject`,
+  ];
 }
 
 /** The `nft -f` script that replaces the table with the rules of `plan`. */
@@ -187,6 +209,7 @@ export function renderProxyRules(plan: ProxyPlan, opts: ProxyRulesOptions): stri
     '    type filter hook output priority 0; policy accept;',
     `    ip daddr ${cidr} meta l4proto tcp reject with tcp reset`,
     `    ip daddr ${cidr} reject`,
+    ...(opts.podNetwork ? vacantPodAddressRules(opts.podNetwork) : []),
     '  }',
     '}',
     '',

@@ -169,7 +169,10 @@ async function restartEachServiceTwice(kubeconfig: string): Promise<void> {
           timeoutMs: 60_000,
           intervalMs: 100,
         });
-        detail = `, both daprds connected after ${Date.now() - t0} ms`;
+        const connectedMs = Date.now() - t0;
+        detail = `, both daprds connected after ${connectedMs} ms`;
+        // Back on it within seconds of its Ready, not after a dial timeout to the gone pod's address.
+        expect(connectedMs - readyMs).toBeLessThan(10_000);
       }
       say(`restart ${round} of ${app}: new pod Ready after ${readyMs} ms${detail}`);
     }
