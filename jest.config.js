@@ -6,8 +6,10 @@ const common = {
   transform: {},
   rootDir: 'dist',
 };
+// No watchman on these machines: jest's probe for it has been seen to hang a run with no output.
 
 export default {
+  watchman: false,
   projects: [
     {
       ...common,
