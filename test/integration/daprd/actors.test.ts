@@ -135,7 +135,9 @@ beforeAll(async () => {
   redis = await startRedis({ host: env.network.hostIp, password: randomBytes(12).toString('hex') });
   helm = new Helm();
   await installControlPlane(env, helm, say, {
-    sets: ['dapr_placement.ha=true'],
+    // HA asks for a raft-log volume per replica unless the log is in memory; the local cluster
+    // has no volume provisioner (and our placement keeps no log either way).
+    sets: ['dapr_placement.ha=true', 'dapr_placement.cluster.forceInMemoryLog=true'],
     replicas: { [PLACEMENT_APP]: 3 },
   });
 }, 600_000);
