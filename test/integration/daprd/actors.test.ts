@@ -34,6 +34,7 @@ import {
   ringOwners,
   runningHosts,
   seconds,
+  STREAM_BROKEN,
   TABLE_APPLIED,
   workloadTails,
   type ActorCall,
@@ -122,6 +123,12 @@ async function leaseHolder(): Promise<string | undefined> {
   return (await cluster().agent.client.get<V1Lease>(LEASE_PATH)).spec?.holderIdentity ?? undefined;
 }
 
+/** The longest time between consecutive instants (ms), 0 for fewer than two. */
+function longestGap(instants: readonly number[]): number {
+  const sorted = [...instants].sort((a, b) => a - b);
+  return sorted.reduce((gap, t, i) => (i === 0 ? gap : Math.max(gap, t - sorted[i - 1]!)), 0);
+}
+
 /** The holder identity is `<pod name>_<8 hex>` (docs/placement.md, "The Lease"). */
 const podOfHolder = (holder: string): string => holder.slice(0, holder.lastIndexOf('_'));
 
@@ -142,7 +149,21 @@ beforeAll(async () => {
   });
 }, 600_000);
 
+/** daprd's warnings and errors over the whole run, each message once: what to look into. */
+function daprdComplaints(): string[] {
+  const seen = new Map<string, number>();
+  for (const pod of seenPods)
+    for (const { line } of daprdLog(cluster(), pod)) {
+      if (!/level=(warning|error|fatal)/.test(line)) continue;
+      // The message without ids and numbers, so repeats count as one.
+      const msg = (/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line).replace(/\d+/g, 'N').slice(0, 240);
+      seen.set(msg, (seen.get(msg) ?? 0) + 1);
+    }
+  return [...seen].map(([msg, n]) => `${n}× ${msg}`);
+}
+
 afterAll(async () => {
+  if (env !== undefined) say(`daprd warnings/errors: ${['', ...daprdComplaints()].join('\n    ')}`);
   console.log(`actor placement with the real daprd:\n  ${figures.join('\n  ')}`);
   await env?.stop();
   await redis?.stop();
@@ -258,11 +279,17 @@ describe('actor placement: the real daprd on three hosts, our placement with thr
       probing = false;
       await Promise.all(probeLoops);
 
-      // Calls resume through every sidecar: the first success of a call made after the kill.
+      // Calls resume through every sidecar: the first success of a call made once its daprd had
+      // seen the leader go (its stream broke), and the longest wait between successes.
+      const lostAt = hosts.map((h) => firstLine(daprdLog(e, h.pod), killedAt, STREAM_BROKEN)?.at);
+      expect(lostAt.every((t) => t !== undefined)).toBe(true);
       const resumed = hosts.map(
-        (h) => probes.find((p) => p.via === h.pod && p.ok && p.start >= killedAt)?.end,
+        (h, i) => probes.find((p) => p.via === h.pod && p.ok && p.start >= lostAt[i]!)?.end,
       );
       expect(resumed.every((t) => t !== undefined)).toBe(true);
+      const stalls = hosts.map((h) =>
+        longestGap(probes.filter((p) => p.via === h.pod && p.ok).map((p) => p.end)),
+      );
       const failed = probes.filter((p) => !p.ok && p.end >= killedAt);
       const afterTables = probes.filter((p) => p.start > Math.max(...tablesAt) + 500);
       expect(afterTables.length).toBeGreaterThan(0);
@@ -278,8 +305,11 @@ describe('actor placement: the real daprd on three hosts, our placement with thr
           `(first ${seconds(Math.min(...tablesAt) - killedAt)})`,
       );
       say(
-        `leader failover: first successful call after ${seconds(Math.min(...(resumed as number[])) - killedAt)}, ` +
-          `through every sidecar after ${seconds(Math.max(...(resumed as number[])) - killedAt)}; ` +
+        `leader failover: daprds saw their stream break ${seconds(Math.min(...(lostAt as number[])) - killedAt)}–` +
+          `${seconds(Math.max(...(lostAt as number[])) - killedAt)} after the kill; the first call made after that ` +
+          `succeeded ${seconds(Math.min(...(resumed as number[])) - killedAt)} after the kill, through every sidecar ` +
+          `after ${seconds(Math.max(...(resumed as number[])) - killedAt)}; longest wait between successful calls ` +
+          `per sidecar ${stalls.map(seconds).join(', ')}; ` +
           `${failed.length} of ${probes.filter((p) => p.end >= killedAt).length} calls failed during it` +
           (failed.length > 0 ? ` (e.g. ${failed[0]!.error})` : ''),
       );
