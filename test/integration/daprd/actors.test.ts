@@ -149,21 +149,47 @@ beforeAll(async () => {
   });
 }, 600_000);
 
-/** daprd's warnings and errors over the whole run, each message once: what to look into. */
-function daprdComplaints(): string[] {
+/** Warnings and errors in these logs (Dapr's text format), each message once: what to look into. */
+function complaints(logs: readonly string[]): string[] {
   const seen = new Map<string, number>();
-  for (const pod of seenPods)
-    for (const { line } of daprdLog(cluster(), pod)) {
-      if (!/level=(warning|error|fatal)/.test(line)) continue;
-      // The message without ids and numbers, so repeats count as one.
-      const msg = (/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line).replace(/\d+/g, 'N').slice(0, 240);
-      seen.set(msg, (seen.get(msg) ?? 0) + 1);
-    }
+  for (const line of logs.flatMap((text) => text.split('\n'))) {
+    if (!/level=(warning|error|fatal)/.test(line)) continue;
+    // The message without ids and numbers, so repeats count as one.
+    const msg = (/msg="((?:[^"\\]|\\.)*)"/.exec(line)?.[1] ?? line).replace(/\d+/g, 'N').slice(0, 240);
+    seen.set(msg, (seen.get(msg) ?? 0) + 1);
+  }
   return [...seen].map(([msg, n]) => `${n}× ${msg}`);
 }
 
+/** Every log of the containers named, over the whole run (gone pods and earlier instances too). */
+function logsOf(pods: readonly string[], container: string): string[] {
+  const e = cluster();
+  return pods.flatMap((p) => {
+    const [ns, name] = p.split('/') as [string, string];
+    return [false, true].flatMap((previous) => {
+      try {
+        return [e.logs(ns, name, container, { previous })];
+      } catch {
+        return [];
+      }
+    });
+  });
+}
+
 afterAll(async () => {
-  if (env !== undefined) say(`daprd warnings/errors: ${['', ...daprdComplaints()].join('\n    ')}`);
+  if (env !== undefined) {
+    const placementPods = env.agent
+      .timings()
+      .map((t) => t.pod)
+      .filter((p) => p.startsWith(`${CONTROL_PLANE_NAMESPACE}/${PLACEMENT_APP}-`));
+    const daprds = logsOf(
+      [...seenPods].map((p) => `${NAMESPACE}/${p}`),
+      'daprd',
+    );
+    say(`daprd warnings/errors: ${['', ...complaints(daprds)].join('\n    ')}`);
+    const placements = logsOf(placementPods, PLACEMENT_APP);
+    say(`placement warnings/errors: ${['', ...complaints(placements)].join('\n    ')}`);
+  }
   console.log(`actor placement with the real daprd:\n  ${figures.join('\n  ')}`);
   await env?.stop();
   await redis?.stop();
