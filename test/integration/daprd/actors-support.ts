@@ -210,6 +210,8 @@ export function firstLine(lines: readonly LogLine[], since: number, text: string
 
 /** daprd's log line once a placement round ends with UNLOCK (placement.md §3). */
 export const TABLE_APPLIED = 'Dissemination complete for version';
+/** daprd's log line once a stream to placement is open (info level unless after a "not a leader"). */
+export const CONNECTED = 'Connected to placement service: ';
 /** daprd's first log line when its placement stream breaks (then it halts its actors, reconnects). */
 export const STREAM_BROKEN = 'Error receiving from stream';
 

@@ -34,6 +34,7 @@ import {
   ringOwners,
   runningHosts,
   seconds,
+  CONNECTED,
   STREAM_BROKEN,
   TABLE_APPLIED,
   workloadTails,
@@ -112,11 +113,16 @@ function expectAllServed(calls: readonly ActorCall[]): void {
   expect(failed.slice(0, 10).map((c) => `${c.id} via ${c.via}: ${c.error}`)).toEqual([]);
 }
 
-/** ms from daprd's first log line to its first applied table, from its own log timestamps. */
-function daprdFirstTable(pod: string): number | undefined {
+/**
+ * From daprd's own log timestamps: its first log line → its first applied table (actors callable),
+ * and its first connection to placement → that table (placement's share).
+ */
+function daprdFirstTable(pod: string): string {
   const lines = daprdLog(cluster(), pod);
   const table = firstLine(lines, 0, TABLE_APPLIED);
-  return lines[0] === undefined || table === undefined ? undefined : table.at - lines[0].at;
+  const connected = firstLine(lines, 0, CONNECTED);
+  expect(lines[0] !== undefined && table !== undefined && connected !== undefined).toBe(true);
+  return `${seconds(table!.at - lines[0]!.at)} after daprd's start, ${seconds(table!.at - connected!.at)} after it connected`;
 }
 
 async function leaseHolder(): Promise<string | undefined> {
@@ -131,6 +137,133 @@ function longestGap(instants: readonly number[]): number {
 
 /** The holder identity is `<pod name>_<8 hex>` (docs/placement.md, "The Lease"). */
 const podOfHolder = (holder: string): string => holder.slice(0, holder.lastIndexOf('_'));
+
+/**
+ * Stops the leading placement replica (SIGKILL of its process, or a graceful deletion of its
+ * pod) while every sidecar keeps calling actors; checks that every daprd gets its table from the
+ * new leader, that calls resume and that the 1,000 ids stay one host each; reports the timings.
+ */
+async function failover(how: 'SIGKILL' | 'pod deletion'): Promise<void> {
+  const e = cluster();
+  const holder = await leaseHolder();
+  expect(holder).toBeDefined();
+  const leaderPod = podOfHolder(holder!);
+  const pid = Object.values(e.agent.podInfo(CONTROL_PLANE_NAMESPACE, leaderPod)?.pids ?? {})[0];
+  expect(pid).toBeDefined();
+  expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('placement');
+  const deactivatedBefore = (await Promise.all(hosts.map(activations))).reduce(
+    (n, l) => n + l.deactivations,
+    0,
+  );
+
+  // Each sidecar keeps calling 20 actors, one call at a time, through the failover.
+  const probes: ActorCall[] = [];
+  let probing = true;
+  const probeLoops = hosts.map(async (h, i) => {
+    for (let k = 0; probing; k++) {
+      probes.push(await callActor(h, `probe-${i}-${k % 20}`, 30_000));
+      await sleep(50);
+    }
+  });
+  await sleep(1_000);
+
+  const killedAt = Date.now();
+  if (how === 'SIGKILL') process.kill(pid!, 'SIGKILL');
+  else {
+    const del = await e.kubectl(['delete', 'pod', leaderPod, '-n', CONTROL_PLANE_NAMESPACE, '--wait=false']);
+    expect(del.code).toBe(0);
+  }
+  const newHolder = await waitFor(
+    async () => {
+      const h = await leaseHolder();
+      return h !== undefined && h !== holder && h;
+    },
+    { what: 'another placement replica to take the Lease', timeoutMs: 60_000, intervalMs: 50 },
+  );
+  const electedAt = Date.now();
+  const newLeader = podOfHolder(newHolder);
+  const leaderIp = (
+    await e.agent.client.get<V1Pod>(`/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods/${newLeader}`)
+  ).status?.podIP;
+  // Every daprd applied a table after the kill: only the new leader can have sent it.
+  const tablesAt = await waitFor(
+    () => {
+      const at = hosts.flatMap((h) => firstLine(daprdLog(e, h.pod), killedAt, TABLE_APPLIED)?.at ?? []);
+      return at.length === hosts.length && at;
+    },
+    { what: 'every daprd to apply a table from the new leader', timeoutMs: 60_000, intervalMs: 100 },
+  );
+  await Promise.all(
+    hosts.map((h) =>
+      waitFor(() => placementReady(h), {
+        what: `${h.pod}'s daprd to be connected again`,
+        timeoutMs: 30_000,
+      }),
+    ),
+  );
+  // The new leader counts the three actor hosts.
+  await waitFor(
+    async () => {
+      const r = await fetch(`http://${leaderIp}:${METRICS_PORT}/metrics`, {
+        signal: AbortSignal.timeout(3_000),
+      });
+      const text = await r.text();
+      return (
+        text.includes('\ndapr_placement_leader_status 1\n') &&
+        text.includes(`dapr_placement_actor_runtimes_total{host_namespace="${NAMESPACE}"} ${HOSTS}\n`)
+      );
+    },
+    { what: `${newLeader}'s metrics to show it leads with ${HOSTS} actor hosts`, timeoutMs: 30_000 },
+  );
+  await sleep(1_000);
+  probing = false;
+  await Promise.all(probeLoops);
+
+  // Calls resume through every sidecar: the first success of a call made once its daprd had
+  // seen the leader go (its stream broke), and the longest wait between successes.
+  // (A leader that steps down ends streams with "not a leader", which daprd logs at debug level
+  // only: then the stop itself is the reference.)
+  const lostAt = hosts.map((h) => firstLine(daprdLog(e, h.pod), killedAt, STREAM_BROKEN)?.at ?? killedAt);
+  const resumed = hosts.map(
+    (h, i) => probes.find((p) => p.via === h.pod && p.ok && p.start >= lostAt[i]!)?.end,
+  );
+  expect(resumed.every((t) => t !== undefined)).toBe(true);
+  const stalls = hosts.map((h) =>
+    longestGap(probes.filter((p) => p.via === h.pod && p.ok).map((p) => p.end)),
+  );
+  const failed = probes.filter((p) => !p.ok && p.end >= killedAt);
+  const afterTables = probes.filter((p) => p.start > Math.max(...tablesAt) + 500);
+  expect(afterTables.length).toBeGreaterThan(0);
+  expectAllServed(afterTables);
+  const deactivatedAfter = (await Promise.all(hosts.map(activations))).reduce(
+    (n, l) => n + l.deactivations,
+    0,
+  );
+
+  say(
+    `leader failover (${how} of ${leaderPod}; new leader ${newLeader}): Lease taken after ${seconds(electedAt - killedAt)}, ` +
+      `every daprd on the new leader's table after ${seconds(Math.max(...tablesAt) - killedAt)} ` +
+      `(first ${seconds(Math.min(...tablesAt) - killedAt)})`,
+  );
+  say(
+    `leader failover (${how}): daprds saw their stream break ${seconds(Math.min(...lostAt) - killedAt)}–` +
+      `${seconds(Math.max(...lostAt) - killedAt)} after the kill; the first call made after that ` +
+      `succeeded ${seconds(Math.min(...(resumed as number[])) - killedAt)} after the kill, through every sidecar ` +
+      `after ${seconds(Math.max(...(resumed as number[])) - killedAt)}; longest wait between successful calls ` +
+      `per sidecar ${stalls.map(seconds).join(', ')}; ` +
+      `${failed.length} of ${probes.filter((p) => p.end >= killedAt).length} calls failed during it` +
+      (failed.length > 0 ? ` (e.g. ${failed[0]!.error})` : ''),
+  );
+  say(
+    `leader failover (${how}): daprd deactivated ${deactivatedAfter - deactivatedBefore} actors (halts on losing placement)`,
+  );
+
+  // The 1,000 ids are still placed one host each.
+  expectAllServed(await callAll(hosts, IDS));
+  say(
+    `after failover (${how}), actors per host: ${expectOneHostEach(await Promise.all(hosts.map(activations)), IDS, hosts)}`,
+  );
+}
 
 beforeAll(async () => {
   const daprd = `${daprBinDir()}/daprd`;
@@ -213,11 +346,7 @@ describe('actor placement: the real daprd on three hosts, our placement with thr
         ),
       );
       for (const h of hosts) {
-        const firstTable = daprdFirstTable(h.pod);
-        expect(firstTable).toBeDefined();
-        say(
-          `time to first table (daprd's first log line → "${TABLE_APPLIED}"), ${h.pod}: ${seconds(firstTable!)}`,
-        );
+        say(`time to first table, ${h.pod}: ${daprdFirstTable(h.pod)}`);
       }
 
       const started = Date.now();
@@ -233,122 +362,11 @@ describe('actor placement: the real daprd on three hosts, our placement with thr
   }, 420_000);
 
   it('moves every daprd to the new placement leader when the leader is killed, and calls resume', async () => {
-    await withLogs(async () => {
-      const e = cluster();
-      const holder = await leaseHolder();
-      expect(holder).toBeDefined();
-      const leaderPod = podOfHolder(holder!);
-      const pid = Object.values(e.agent.podInfo(CONTROL_PLANE_NAMESPACE, leaderPod)?.pids ?? {})[0];
-      expect(pid).toBeDefined();
-      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('placement');
-      const deactivatedBefore = (await Promise.all(hosts.map(activations))).reduce(
-        (n, l) => n + l.deactivations,
-        0,
-      );
+    await withLogs(() => failover('SIGKILL'));
+  }, 300_000);
 
-      // Each sidecar keeps calling 20 actors, one call at a time, through the failover.
-      const probes: ActorCall[] = [];
-      let probing = true;
-      const probeLoops = hosts.map(async (h, i) => {
-        for (let k = 0; probing; k++) {
-          probes.push(await callActor(h, `probe-${i}-${k % 20}`, 30_000));
-          await sleep(50);
-        }
-      });
-      await sleep(1_000);
-
-      const killedAt = Date.now();
-      process.kill(pid!, 'SIGKILL');
-      const newHolder = await waitFor(
-        async () => {
-          const h = await leaseHolder();
-          return h !== undefined && h !== holder && h;
-        },
-        { what: 'another placement replica to take the Lease', timeoutMs: 60_000, intervalMs: 50 },
-      );
-      const electedAt = Date.now();
-      const newLeader = podOfHolder(newHolder);
-      const leaderIp = (
-        await e.agent.client.get<V1Pod>(`/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods/${newLeader}`)
-      ).status?.podIP;
-      // Every daprd applied a table after the kill: only the new leader can have sent it.
-      const tablesAt = await waitFor(
-        () => {
-          const at = hosts.flatMap((h) => firstLine(daprdLog(e, h.pod), killedAt, TABLE_APPLIED)?.at ?? []);
-          return at.length === hosts.length && at;
-        },
-        { what: 'every daprd to apply a table from the new leader', timeoutMs: 60_000, intervalMs: 100 },
-      );
-      await Promise.all(
-        hosts.map((h) =>
-          waitFor(() => placementReady(h), {
-            what: `${h.pod}'s daprd to be connected again`,
-            timeoutMs: 30_000,
-          }),
-        ),
-      );
-      // The new leader counts the three actor hosts.
-      await waitFor(
-        async () => {
-          const r = await fetch(`http://${leaderIp}:${METRICS_PORT}/metrics`, {
-            signal: AbortSignal.timeout(3_000),
-          });
-          const text = await r.text();
-          return (
-            text.includes('\ndapr_placement_leader_status 1\n') &&
-            text.includes(`dapr_placement_actor_runtimes_total{host_namespace="${NAMESPACE}"} ${HOSTS}\n`)
-          );
-        },
-        { what: `${newLeader}'s metrics to show it leads with ${HOSTS} actor hosts`, timeoutMs: 30_000 },
-      );
-      await sleep(1_000);
-      probing = false;
-      await Promise.all(probeLoops);
-
-      // Calls resume through every sidecar: the first success of a call made once its daprd had
-      // seen the leader go (its stream broke), and the longest wait between successes.
-      const lostAt = hosts.map((h) => firstLine(daprdLog(e, h.pod), killedAt, STREAM_BROKEN)?.at);
-      expect(lostAt.every((t) => t !== undefined)).toBe(true);
-      const resumed = hosts.map(
-        (h, i) => probes.find((p) => p.via === h.pod && p.ok && p.start >= lostAt[i]!)?.end,
-      );
-      expect(resumed.every((t) => t !== undefined)).toBe(true);
-      const stalls = hosts.map((h) =>
-        longestGap(probes.filter((p) => p.via === h.pod && p.ok).map((p) => p.end)),
-      );
-      const failed = probes.filter((p) => !p.ok && p.end >= killedAt);
-      const afterTables = probes.filter((p) => p.start > Math.max(...tablesAt) + 500);
-      expect(afterTables.length).toBeGreaterThan(0);
-      expectAllServed(afterTables);
-      const deactivatedAfter = (await Promise.all(hosts.map(activations))).reduce(
-        (n, l) => n + l.deactivations,
-        0,
-      );
-
-      say(
-        `leader failover (SIGKILL of ${leaderPod}; new leader ${newLeader}): Lease taken after ${seconds(electedAt - killedAt)}, ` +
-          `every daprd on the new leader's table after ${seconds(Math.max(...tablesAt) - killedAt)} ` +
-          `(first ${seconds(Math.min(...tablesAt) - killedAt)})`,
-      );
-      say(
-        `leader failover: daprds saw their stream break ${seconds(Math.min(...(lostAt as number[])) - killedAt)}–` +
-          `${seconds(Math.max(...(lostAt as number[])) - killedAt)} after the kill; the first call made after that ` +
-          `succeeded ${seconds(Math.min(...(resumed as number[])) - killedAt)} after the kill, through every sidecar ` +
-          `after ${seconds(Math.max(...(resumed as number[])) - killedAt)}; longest wait between successful calls ` +
-          `per sidecar ${stalls.map(seconds).join(', ')}; ` +
-          `${failed.length} of ${probes.filter((p) => p.end >= killedAt).length} calls failed during it` +
-          (failed.length > 0 ? ` (e.g. ${failed[0]!.error})` : ''),
-      );
-      say(
-        `leader failover: daprd deactivated ${deactivatedAfter - deactivatedBefore} actors (halts on losing placement)`,
-      );
-
-      // The 1,000 ids are still placed one host each.
-      expectAllServed(await callAll(hosts, IDS));
-      say(
-        `after failover, actors per host: ${expectOneHostEach(await Promise.all(hosts.map(activations)), IDS, hosts)}`,
-      );
-    });
+  it('hands over to a new leader when the leader pod is deleted (graceful stop), and calls resume', async () => {
+    await withLogs(() => failover('pod deletion'));
   }, 300_000);
 
   it('moves a restarted host’s actors and, once the round completes, has no id active on two hosts', async () => {
@@ -405,11 +423,10 @@ describe('actor placement: the real daprd on three hosts, our placement with thr
       expectAllServed(await callAll(next, IDS));
       const counts = expectOneHostEach(await Promise.all(next.map(activations)), IDS, next);
       hosts = next;
-      const firstTable = daprdFirstTable(joined!.pod);
       say(
         `host restart (${victim.pod} deleted, ${victimIds.length} actors): they answer from other hosts after ` +
           `${seconds(movedAt - deletedAt)}; the new pod ${joined!.pod} hosts actors after ${seconds(joinedAt - deletedAt)} ` +
-          `(its daprd's first table ${firstTable === undefined ? '?' : seconds(firstTable)} after its start)`,
+          `(its first table ${daprdFirstTable(joined!.pod)})`,
       );
       say(`after the restart, actors per host: ${counts}`);
     });
