@@ -175,8 +175,9 @@ async function failover(how: 'SIGKILL' | 'pod deletion'): Promise<void> {
   }
   const newHolder = await waitFor(
     async () => {
+      // A graceful stop first clears the holder (""): wait for the next one to take it.
       const h = await leaseHolder();
-      return h !== undefined && h !== holder && h;
+      return h !== undefined && h !== '' && h !== holder ? h : undefined;
     },
     { what: 'another placement replica to take the Lease', timeoutMs: 60_000, intervalMs: 50 },
   );
@@ -315,6 +316,12 @@ afterAll(async () => {
       .timings()
       .map((t) => t.pod)
       .filter((p) => p.startsWith(`${CONTROL_PLANE_NAMESPACE}/${PLACEMENT_APP}-`));
+    const fs = await import('node:fs');
+    fs.mkdirSync('/tmp/actors-logs', { recursive: true });
+    for (const p of seenPods)
+      fs.writeFileSync(`/tmp/actors-logs/${p}.daprd.log`, logsOf([`${NAMESPACE}/${p}`], 'daprd').join('\n'));
+    for (const p of placementPods)
+      fs.writeFileSync(`/tmp/actors-logs/${p.split('/')[1]}.log`, logsOf([p], PLACEMENT_APP).join('\n'));
     const daprds = logsOf(
       [...seenPods].map((p) => `${NAMESPACE}/${p}`),
       'daprd',
