@@ -4,8 +4,9 @@
 // sidecars, and the actor state store on the test's Redis.
 //   1. 1,000 actor ids called through the three daprds each end up active on exactly one host,
 //      the one placement's hash ring names (time to first table measured per daprd).
-//   2. SIGKILL of the leading placement replica: every daprd gets its table from the new leader
-//      and calls resume (failover measured).
+//   2. SIGKILL of the leading placement replica, then a graceful deletion of the next leader's
+//      pod: each time every daprd gets its table from the new leader and calls resume (failover
+//      measured).
 //   3. One actor host's pod deleted: its actors move, the Deployment's new pod joins, and once
 //      the round completes no id is active on two hosts (recovery measured).
 // The figures are printed at the end. A failure message carries the last log lines of the
@@ -139,36 +140,18 @@ function longestGap(instants: readonly number[]): number {
 const podOfHolder = (holder: string): string => holder.slice(0, holder.lastIndexOf('_'));
 
 /**
- * Stops the leading placement replica (SIGKILL of its process, or a graceful deletion of its
- * pod) while every sidecar keeps calling actors; checks that every daprd gets its table from the
- * new leader, that calls resume and that the 1,000 ids stay one host each; reports the timings.
+ * Stops the leader as `how` says, then waits until another replica holds the Lease, every daprd
+ * applied a table from it, and its metrics count the actor hosts. Returns when each happened.
  */
-async function failover(how: 'SIGKILL' | 'pod deletion'): Promise<void> {
+async function handOver(
+  how: 'SIGKILL' | 'pod deletion',
+  holder: string,
+  pid: number,
+): Promise<{ killedAt: number; electedAt: number; newLeader: string; tablesAt: number[] }> {
   const e = cluster();
-  const holder = await leaseHolder();
-  expect(holder).toBeDefined();
-  const leaderPod = podOfHolder(holder!);
-  const pid = Object.values(e.agent.podInfo(CONTROL_PLANE_NAMESPACE, leaderPod)?.pids ?? {})[0];
-  expect(pid).toBeDefined();
-  expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('placement');
-  const deactivatedBefore = (await Promise.all(hosts.map(activations))).reduce(
-    (n, l) => n + l.deactivations,
-    0,
-  );
-
-  // Each sidecar keeps calling 20 actors, one call at a time, through the failover.
-  const probes: ActorCall[] = [];
-  let probing = true;
-  const probeLoops = hosts.map(async (h, i) => {
-    for (let k = 0; probing; k++) {
-      probes.push(await callActor(h, `probe-${i}-${k % 20}`, 30_000));
-      await sleep(50);
-    }
-  });
-  await sleep(1_000);
-
+  const leaderPod = podOfHolder(holder);
   const killedAt = Date.now();
-  if (how === 'SIGKILL') process.kill(pid!, 'SIGKILL');
+  if (how === 'SIGKILL') process.kill(pid, 'SIGKILL');
   else {
     const del = await e.kubectl(['delete', 'pod', leaderPod, '-n', CONTROL_PLANE_NAMESPACE, '--wait=false']);
     expect(del.code).toBe(0);
@@ -217,13 +200,49 @@ async function failover(how: 'SIGKILL' | 'pod deletion'): Promise<void> {
     { what: `${newLeader}'s metrics to show it leads with ${HOSTS} actor hosts`, timeoutMs: 30_000 },
   );
   await sleep(1_000);
-  probing = false;
-  await Promise.all(probeLoops);
+  return { killedAt, electedAt, newLeader, tablesAt };
+}
+
+/**
+ * Stops the leading placement replica (SIGKILL of its process, or a graceful deletion of its
+ * pod) while every sidecar keeps calling actors; checks that every daprd gets its table from the
+ * new leader, that calls resume and that the 1,000 ids stay one host each; reports the timings.
+ */
+async function failover(how: 'SIGKILL' | 'pod deletion'): Promise<void> {
+  const e = cluster();
+  const holder = await leaseHolder();
+  expect(holder).toBeDefined();
+  const leaderPod = podOfHolder(holder!);
+  const pid = Object.values(e.agent.podInfo(CONTROL_PLANE_NAMESPACE, leaderPod)?.pids ?? {})[0];
+  expect(pid).toBeDefined();
+  expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).toContain('placement');
+  const deactivatedBefore = (await Promise.all(hosts.map(activations))).reduce(
+    (n, l) => n + l.deactivations,
+    0,
+  );
+
+  // Each sidecar keeps calling 20 actors, one call at a time, through the failover.
+  const probes: ActorCall[] = [];
+  let probing = true;
+  const probeLoops = hosts.map(async (h, i) => {
+    for (let k = 0; probing; k++) {
+      probes.push(await callActor(h, `probe-${i}-${k % 20}`, 30_000));
+      await sleep(50);
+    }
+  });
+  await sleep(1_000);
+
+  const { killedAt, electedAt, newLeader, tablesAt } = await handOver(how, holder!, pid!).finally(
+    async () => {
+      probing = false;
+      await Promise.all(probeLoops);
+    },
+  );
 
   // Calls resume through every sidecar: the first success of a call made once its daprd had
   // seen the leader go (its stream broke), and the longest wait between successes.
-  // (A leader that steps down ends streams with "not a leader", which daprd logs at debug level
-  // only: then the stop itself is the reference.)
+  // (Were the break logged at debug level only, as daprd does for "not a leader", the stop
+  // itself is the reference.)
   const lostAt = hosts.map((h) => firstLine(daprdLog(e, h.pod), killedAt, STREAM_BROKEN)?.at ?? killedAt);
   const resumed = hosts.map(
     (h, i) => probes.find((p) => p.via === h.pod && p.ok && p.start >= lostAt[i]!)?.end,
