@@ -1,0 +1,595 @@
+// Issue 13 (operator, issue 6 acceptance): the real daprd v1.18.3, injected into pods on the node
+// agent by our chart-installed control plane, gets everything it needs from OUR operator.
+// One environment and one chart install for the whole file; three Dapr apps (the recorder test
+// app behind daprd) and a plain HTTP server:
+//   app-a   in the scopes of `scoped-store`; subscribes to `orders-v1` (a v1alpha1 Subscription)
+//   app-b   outside them; subscribes to `orders-v2` (a v2alpha1 Subscription with a routing rule)
+//   callee  assigned the Configuration `callee-config` (access control: deny all but app-a)
+//   plain-echo  no sidecar, reached through the HTTPEndpoint `plain-echo`
+// Every case asserts what the real daprd does (its metadata API, deliveries, invocations), and a
+// failure carries the daprd and operator log tails. Timings are printed at the end.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import type { V1Pod, V1PodList } from '@kubernetes/client-node';
+import { existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { daprBinDir } from '../../deps/paths.js';
+import { installControlPlane } from '../../demo/control-plane.js';
+import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { startRedis, type TestRedis } from '../../harness/redis.js';
+import { Helm } from '../../harness/tools.js';
+import { waitFor } from '../../harness/wait.js';
+
+const NS = 'default';
+const DAPR_APPS = ['app-a', 'app-b', 'callee'] as const;
+type DaprApp = (typeof DAPR_APPS)[number];
+/** daprd's HTTP API port (the injector's default), reached from the host at the pod IP. */
+const DAPRD_HTTP_PORT = 3500;
+/** Hot reload must land "within seconds": the bound a change may take to reach every daprd. */
+const HOT_RELOAD_LIMIT_MS = 10_000;
+
+let env: TestEnvironment | undefined;
+let redis: TestRedis | undefined;
+const startedAt = Date.now();
+const figures: Record<string, string> = {};
+const podIps = new Map<DaprApp, string>();
+
+const say = (msg: string): void => void process.stdout.write(`[daprd-operator] ${msg}\n`);
+
+function environment(): TestEnvironment {
+  if (env === undefined) throw new Error('the test environment did not start (see beforeAll)');
+  return env;
+}
+
+/** The last log lines of every Dapr app's daprd and app container, and of our operator. */
+function diagnostics(): string {
+  const e = environment();
+  const parts: string[] = [];
+  for (const t of e.agent.timings()) {
+    const [ns, pod] = t.pod.split('/') as [string, string];
+    if (ns !== NS || !DAPR_APPS.some((app) => pod.startsWith(`${app}-`))) continue;
+    for (const container of ['daprd', 'app']) {
+      try {
+        const lines = e.logs(ns, pod, container).split('\n').slice(-40).join('\n');
+        parts.push(`--- ${t.pod} ${container} ---\n${lines}`);
+      } catch (err) {
+        parts.push(`--- ${t.pod} ${container}: ${(err as Error).message}`);
+      }
+    }
+  }
+  parts.push(e.logTails('dapr-system', 'dapr-operator', 40));
+  return parts.join('\n');
+}
+
+/** Runs a case; a failure's message carries the log tails. */
+async function withLogs(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    const e = err as Error;
+    e.message = `${e.message}\n${diagnostics()}`;
+    throw e;
+  }
+}
+
+interface HttpAnswer {
+  readonly status: number;
+  readonly body: unknown;
+  readonly text: string;
+}
+
+async function http(url: string, init: RequestInit = {}): Promise<HttpAnswer> {
+  const r = await fetch(url, { ...init, signal: AbortSignal.timeout(15_000) });
+  const text = await r.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text) as unknown;
+  } catch {
+    // not JSON: keep the text
+  }
+  return { status: r.status, body, text };
+}
+
+function daprd(app: DaprApp): string {
+  const ip = podIps.get(app);
+  if (ip === undefined) throw new Error(`no pod IP for ${app}`);
+  return `http://${ip}:${DAPRD_HTTP_PORT}`;
+}
+
+interface Metadata {
+  readonly id: string;
+  readonly enabledFeatures?: string[];
+  readonly components?: { name: string; type: string; version: string }[];
+  readonly subscriptions?: {
+    pubsubname: string;
+    topic: string;
+    rules?: { match?: string; path?: string }[];
+  }[];
+  readonly httpEndpoints?: { name: string }[];
+  readonly resiliencies?: { name: string }[];
+}
+
+async function metadata(app: DaprApp): Promise<Metadata> {
+  const r = await http(`${daprd(app)}/v1.0/metadata`);
+  if (r.status !== 200) throw new Error(`GET /v1.0/metadata of ${app}'s daprd: ${r.status} ${r.text}`);
+  return r.body as Metadata;
+}
+
+const componentOf = (m: Metadata, name: string): { type: string } | undefined =>
+  m.components?.find((c) => c.name === name);
+
+interface RequestRecord {
+  readonly method: string;
+  readonly path: string;
+  readonly query: Record<string, string>;
+  readonly callerAppId: string;
+  readonly body: unknown;
+  readonly at: number;
+}
+
+/** What the recorder app behind `app`'s daprd has received, asked directly (not through daprd). */
+async function received(app: DaprApp): Promise<RequestRecord[]> {
+  const r = await http(`http://${podIps.get(app)}:8080/requests`);
+  if (r.status !== 200) throw new Error(`GET /requests of ${app}: ${r.status} ${r.text}`);
+  return r.body as RequestRecord[];
+}
+
+/** Invokes `method` (path and query) on `target` through `caller`'s daprd. */
+function invoke(caller: DaprApp, target: string, method: string): Promise<HttpAnswer> {
+  return http(`${daprd(caller)}/v1.0/invoke/${target}/method/${method}`);
+}
+
+/** Milliseconds until `probe` holds, polled every 100 ms, with a deadline. */
+async function timeUntil(what: string, probe: () => Promise<boolean>, timeoutMs = 60_000): Promise<number> {
+  const t0 = Date.now();
+  await waitFor(async () => (await probe()) || undefined, { what, timeoutMs, intervalMs: 100 });
+  return Date.now() - t0;
+}
+
+function recorderDeployment(app: DaprApp, extraAnnotations: Record<string, string> = {}): string {
+  const annotations = {
+    'dapr.io/enabled': 'true',
+    'dapr.io/app-id': app,
+    'dapr.io/app-port': '8080',
+    // The test reaches daprd's HTTP API at the pod IP.
+    'dapr.io/sidecar-listen-addresses': '0.0.0.0',
+    ...extraAnnotations,
+  };
+  return `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${app}
+  namespace: ${NS}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: ${app}}
+  template:
+    metadata:
+      labels: {app: ${app}}
+      annotations: ${JSON.stringify(annotations)}
+    spec:
+      containers:
+        - name: app
+          image: dapr-ts/test-app:recorder
+          env: [{name: APP_ID, value: ${app}}]
+          ports: [{containerPort: 8080}]
+`;
+}
+
+function stateComponent(name: string, type: string, scopes?: readonly string[]): string {
+  return `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata:
+  name: ${name}
+  namespace: ${NS}
+spec:
+  type: ${type}
+  version: v1
+  metadata: []
+${scopes === undefined ? '' : `scopes: ${JSON.stringify(scopes)}\n`}`;
+}
+
+function calleeConfig(allowed: readonly string[]): string {
+  const policies = allowed
+    .map(
+      (appId) => `    - appId: ${appId}
+      defaultAction: allow
+      trustDomain: public
+      namespace: ${NS}`,
+    )
+    .join('\n');
+  return `apiVersion: dapr.io/v1alpha1
+kind: Configuration
+metadata:
+  name: callee-config
+  namespace: ${NS}
+spec:
+  features:
+    - name: ActorStateTTL
+      enabled: true
+  accessControl:
+    defaultAction: deny
+    trustDomain: public
+    policies:
+${policies}
+`;
+}
+
+/** Everything applied before the apps start (read by daprd at start-up through the List calls). */
+function initialManifests(r: TestRedis): string {
+  return [
+    `apiVersion: v1
+kind: Secret
+metadata: {name: redis, namespace: ${NS}}
+stringData: {redis-password: ${JSON.stringify(r.password)}}
+`,
+    `apiVersion: dapr.io/v1alpha1
+kind: Component
+metadata: {name: pubsub, namespace: ${NS}}
+spec:
+  type: pubsub.redis
+  version: v1
+  metadata:
+    - name: redisHost
+      value: ${JSON.stringify(`${r.host}:${r.port}`)}
+    - name: redisPassword
+      secretKeyRef: {name: redis, key: redis-password}
+auth: {secretStore: kubernetes}
+`,
+    `apiVersion: dapr.io/v1alpha1
+kind: Subscription
+metadata: {name: orders-v1, namespace: ${NS}}
+spec:
+  pubsubname: pubsub
+  topic: orders-v1
+  route: /orders-v1
+scopes: [app-a]
+`,
+    `apiVersion: dapr.io/v2alpha1
+kind: Subscription
+metadata: {name: orders-v2, namespace: ${NS}}
+spec:
+  pubsubname: pubsub
+  topic: orders-v2
+  routes:
+    rules:
+      - match: event.type == "urgent"
+        path: /urgent
+    default: /orders-v2
+scopes: [app-b]
+`,
+    stateComponent('scoped-store', 'state.in-memory', ['app-a']),
+    calleeConfig(['app-a']),
+    `apiVersion: dapr.io/v1alpha1
+kind: HTTPEndpoint
+metadata: {name: plain-echo, namespace: ${NS}}
+spec:
+  version: v1alpha1
+  baseUrl: http://plain-echo.${NS}.svc.cluster.local:8080
+`,
+    `apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: {name: retry-callee, namespace: ${NS}}
+spec:
+  policies:
+    retries:
+      threeTimes:
+        policy: constant
+        duration: 200ms
+        maxRetries: 3
+  targets:
+    apps:
+      callee:
+        retry: threeTimes
+`,
+    `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: plain-echo, namespace: ${NS}}
+spec:
+  replicas: 1
+  selector:
+    matchLabels: {app: plain-echo}
+  template:
+    metadata:
+      labels: {app: plain-echo}
+    spec:
+      containers:
+        - name: echo
+          image: dapr-ts/test-app:echo
+          ports: [{containerPort: 8080}]
+`,
+    `apiVersion: v1
+kind: Service
+metadata: {name: plain-echo, namespace: ${NS}}
+spec:
+  selector: {app: plain-echo}
+  ports: [{port: 8080, targetPort: 8080}]
+`,
+    recorderDeployment('app-a'),
+    recorderDeployment('app-b'),
+    recorderDeployment('callee', { 'dapr.io/config': 'callee-config' }),
+  ].join('---\n');
+}
+
+async function readyPod(app: string): Promise<V1Pod> {
+  return waitFor(
+    async () => {
+      const pods = await environment().agent.client.get<V1PodList>(
+        `/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`,
+      );
+      return pods.items.find(
+        (p) =>
+          p.metadata?.deletionTimestamp === undefined &&
+          p.status?.podIP !== undefined &&
+          p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+      );
+    },
+    { what: `a Ready pod of ${app}`, timeoutMs: 240_000, intervalMs: 250 },
+  );
+}
+
+beforeAll(async () => {
+  // No stand-in exists for daprd: without the real one this file fails here, loudly.
+  const daprdPath = `${daprBinDir()}/daprd`;
+  if (!existsSync(daprdPath))
+    throw new Error(`the real daprd is required: ${daprdPath} is missing (run test/deps/fetch.sh daprd)`);
+  env = await startTestEnvironment();
+  const t0 = Date.now();
+  await installControlPlane(env, new Helm(), say);
+  figures['chart install to Ready'] = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
+  redis = await startRedis({ host: env.network.hostIp, password: randomBytes(12).toString('hex') });
+  await env.apply(initialManifests(redis));
+  const t1 = Date.now();
+  try {
+    for (const app of DAPR_APPS) podIps.set(app, (await readyPod(app)).status!.podIP!);
+    await readyPod('plain-echo');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}\n${diagnostics()}`, { cause: err });
+  }
+  figures['apps Ready (daprd healthy) after apply'] = `${((Date.now() - t1) / 1000).toFixed(1)} s`;
+}, 600_000);
+
+afterAll(async () => {
+  figures['file wall time'] = `${((Date.now() - startedAt) / 1000).toFixed(1)} s`;
+  say(
+    `figures:\n${Object.entries(figures)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join('\n')}`,
+  );
+  await redis?.stop();
+  await env?.stop();
+}, 120_000);
+
+describe('the real daprd served by our chart-installed operator', () => {
+  it('hot-reloads a Component created, updated and deleted while daprd runs', async () => {
+    await withLogs(async () => {
+      const e = environment();
+      // daprd 1.18.3 enables HotReload by default (pkg/config defaultFeatures); say so if not.
+      for (const app of DAPR_APPS) expect((await metadata(app)).enabledFeatures).toContain('HotReload');
+      const allSee = (what: string, check: (m: Metadata) => boolean): Promise<number> =>
+        timeUntil(`every daprd to show ${what}`, async () => {
+          const all = await Promise.all(DAPR_APPS.map(metadata));
+          return all.every(check);
+        });
+
+      await e.apply(stateComponent('hot-store', 'state.in-memory'));
+      const created = await allSee(
+        'hot-store (state.in-memory)',
+        (m) => componentOf(m, 'hot-store')?.type === 'state.in-memory',
+      );
+      // It really works as a state store in daprd, not just a name in a list.
+      const saved = await http(`${daprd('app-a')}/v1.0/state/hot-store`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify([{ key: 'k', value: { n: 1 } }]),
+      });
+      expect(saved.status).toBe(204);
+      expect((await http(`${daprd('app-a')}/v1.0/state/hot-store/k`)).body).toEqual({ n: 1 });
+
+      await e.apply(stateComponent('hot-store', 'pubsub.in-memory'));
+      const updated = await allSee(
+        'hot-store as pubsub.in-memory',
+        (m) => componentOf(m, 'hot-store')?.type === 'pubsub.in-memory',
+      );
+
+      const del = await e.kubectl(['delete', 'component', 'hot-store', '-n', NS]);
+      expect(del.code).toBe(0);
+      const deleted = await allSee('hot-store gone', (m) => componentOf(m, 'hot-store') === undefined);
+
+      figures['hot reload create/update/delete (slowest of 3 daprds)'] =
+        `${created} / ${updated} / ${deleted} ms`;
+      expect(created).toBeLessThan(HOT_RELOAD_LIMIT_MS);
+      expect(updated).toBeLessThan(HOT_RELOAD_LIMIT_MS);
+      expect(deleted).toBeLessThan(HOT_RELOAD_LIMIT_MS);
+    });
+  }, 180_000);
+
+  it('delivers Redis pub/sub through a v1alpha1 and a v2alpha1 Subscription (with its routing rule) to the subscribed apps only', async () => {
+    await withLogs(async () => {
+      const r = redis!;
+      // daprd shows the declarative subscriptions it got from ListSubscriptionsV2 (v1alpha1 converted).
+      const subsOf = async (app: DaprApp): Promise<string[]> =>
+        ((await metadata(app)).subscriptions ?? []).map((s) => `${s.pubsubname}/${s.topic}`);
+      expect(await subsOf('app-a')).toEqual(['pubsub/orders-v1']);
+      expect(await subsOf('app-b')).toEqual(['pubsub/orders-v2']);
+      expect(await subsOf('callee')).toEqual([]);
+      const v2 = (await metadata('app-b')).subscriptions?.[0];
+      expect(v2?.rules).toEqual(
+        expect.arrayContaining([
+          { match: 'event.type == "urgent"', path: '/urgent' },
+          { path: '/orders-v2' },
+        ]),
+      );
+      // The subscribers' consumer groups exist in Redis (pubsub.redis: group = app id).
+      for (const [topic, app] of [
+        ['orders-v1', 'app-a'],
+        ['orders-v2', 'app-b'],
+      ] as const) {
+        await waitFor(async () => (await r.cli('XINFO', 'GROUPS', topic)).includes(app), {
+          what: `consumer group ${app} on stream ${topic}`,
+          timeoutMs: 60_000,
+        });
+      }
+
+      const publish = async (
+        via: DaprApp,
+        topic: string,
+        body: unknown,
+        contentType: string,
+      ): Promise<number> => {
+        const t0 = Date.now();
+        const p = await http(`${daprd(via)}/v1.0/publish/pubsub/${topic}`, {
+          method: 'POST',
+          headers: { 'content-type': contentType },
+          body: JSON.stringify(body),
+        });
+        expect({ topic, status: p.status, body: p.text }).toEqual({ topic, status: 204, body: '' });
+        return t0;
+      };
+      const deliveredTo = (
+        app: DaprApp,
+        path: string,
+        match: (body: unknown) => boolean,
+      ): Promise<RequestRecord> =>
+        waitFor(
+          async () =>
+            (await received(app)).find((q) => q.method === 'POST' && q.path === path && match(q.body)),
+          {
+            what: `${app} to receive POST ${path}`,
+            timeoutMs: 30_000,
+            intervalMs: 100,
+          },
+        );
+      const dataIs = (want: unknown) => (b: unknown) =>
+        JSON.stringify((b as { data?: unknown } | undefined)?.data) === JSON.stringify(want);
+
+      const v1At = await publish('app-b', 'orders-v1', { orderId: 1 }, 'application/json');
+      const v1 = await deliveredTo('app-a', '/orders-v1', dataIs({ orderId: 1 }));
+      const urgentAt = await publish(
+        'app-a',
+        'orders-v2',
+        {
+          specversion: '1.0',
+          id: 'urgent-1',
+          source: 'operator-test',
+          type: 'urgent',
+          datacontenttype: 'application/json',
+          data: { orderId: 2 },
+        },
+        'application/cloudevents+json',
+      );
+      const urgent = await deliveredTo('app-b', '/urgent', dataIs({ orderId: 2 }));
+      const plainAt = await publish('app-a', 'orders-v2', { orderId: 3 }, 'application/json');
+      const plain = await deliveredTo('app-b', '/orders-v2', dataIs({ orderId: 3 }));
+      expect(urgent.body).toMatchObject({ type: 'urgent', topic: 'orders-v2', pubsubname: 'pubsub' });
+      expect(v1.body).toMatchObject({ topic: 'orders-v1', pubsubname: 'pubsub' });
+      figures['pub/sub first delivery (v1alpha1 / v2alpha1 rule / v2alpha1 default)'] =
+        `${v1.at - v1At} / ${urgent.at - urgentAt} / ${plain.at - plainAt} ms`;
+
+      // Each Subscription reached only the app in its scopes, and each event was delivered once.
+      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const pubsubPaths = ['/orders-v1', '/orders-v2', '/urgent'];
+      const deliveries = async (app: DaprApp): Promise<string[]> =>
+        (await received(app)).filter((q) => pubsubPaths.includes(q.path)).map((q) => q.path);
+      expect(await deliveries('app-a')).toEqual(['/orders-v1']);
+      expect((await deliveries('app-b')).sort()).toEqual(['/orders-v2', '/urgent']);
+      expect(await deliveries('callee')).toEqual([]);
+    });
+  }, 180_000);
+
+  it('keeps a Component from an app outside its scopes, at start-up and as the scopes change', async () => {
+    await withLogs(async () => {
+      const e = environment();
+      // At start-up (ListComponents): app-a has scoped-store, the others do not.
+      expect(componentOf(await metadata('app-a'), 'scoped-store')?.type).toBe('state.in-memory');
+      expect(componentOf(await metadata('app-b'), 'scoped-store')).toBeUndefined();
+      expect(componentOf(await metadata('callee'), 'scoped-store')).toBeUndefined();
+      const save = (app: DaprApp, store: string): Promise<HttpAnswer> =>
+        http(`${daprd(app)}/v1.0/state/${store}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify([{ key: 'k', value: app }]),
+        });
+      expect((await save('app-a', 'scoped-store')).status).toBe(204);
+      const refused = await save('app-b', 'scoped-store');
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.text).toMatch(/scoped-store/);
+
+      // While running (ComponentUpdate): created for app-b only, then moved to app-a.
+      const has = async (app: DaprApp, name: string): Promise<boolean> =>
+        componentOf(await metadata(app), name) !== undefined;
+      await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-b']));
+      await timeUntil('app-b to get scoped-late', () => has('app-b', 'scoped-late'), HOT_RELOAD_LIMIT_MS);
+      expect(await has('app-a', 'scoped-late')).toBe(false);
+      expect(await has('callee', 'scoped-late')).toBe(false);
+      await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-a']));
+      const moved = await timeUntil(
+        'scoped-late to leave app-b and reach app-a',
+        async () => (await has('app-a', 'scoped-late')) && !(await has('app-b', 'scoped-late')),
+        HOT_RELOAD_LIMIT_MS,
+      );
+      expect(await has('callee', 'scoped-late')).toBe(false);
+      figures['scope change (app-b → app-a) seen by both daprds'] = `${moved} ms`;
+      expect((await e.kubectl(['delete', 'component', 'scoped-late', '-n', NS])).code).toBe(0);
+    });
+  }, 120_000);
+
+  it("applies the callee's Configuration: its access-control policy and features, and an update while it runs", async () => {
+    await withLogs(async () => {
+      const e = environment();
+      // GetConfiguration: the feature named only in callee-config is on for callee alone.
+      expect((await metadata('callee')).enabledFeatures).toContain('ActorStateTTL');
+      expect((await metadata('app-a')).enabledFeatures).not.toContain('ActorStateTTL');
+
+      const allowed = await invoke('app-a', 'callee', 'whoami');
+      expect({ status: allowed.status, body: allowed.body }).toMatchObject({
+        status: 200,
+        body: { appId: 'callee' },
+      });
+      const denied = await invoke('app-b', 'callee', 'whoami');
+      expect(denied.status).toBe(403);
+      // Refused by callee's daprd: the app never saw a call from app-b.
+      const callers = (await received('callee')).map((q) => q.callerAppId);
+      expect(callers).toContain('app-a');
+      expect(callers).not.toContain('app-b');
+
+      // ConfigurationUpdate: allowing app-b too reaches the running daprd (it reloads itself).
+      await e.apply(calleeConfig(['app-a', 'app-b']));
+      const reloaded = await timeUntil(
+        'app-b to be allowed to call callee',
+        async () => (await invoke('app-b', 'callee', 'whoami').catch(() => ({ status: 0 }))).status === 200,
+        90_000,
+      );
+      figures['Configuration update until app-b allowed (daprd SIGHUP reload)'] = `${reloaded} ms`;
+      expect((await invoke('app-a', 'callee', 'whoami')).status).toBe(200);
+    });
+  }, 180_000);
+
+  it('reaches a plain server through an HTTPEndpoint and retries an app by a Resiliency policy', async () => {
+    await withLogs(async () => {
+      const meta = await metadata('app-a');
+      expect(meta.httpEndpoints).toEqual([{ name: 'plain-echo' }]);
+      expect(meta.resiliencies).toEqual([{ name: 'retry-callee' }]);
+
+      const viaEndpoint = await invoke('app-a', 'plain-echo', 'whoami');
+      expect(viaEndpoint.status).toBe(200);
+      expect((viaEndpoint.body as { hostname?: string }).hostname).toMatch(/^plain-echo-/);
+
+      // callee fails twice, then answers: with the policy (3 retries) the caller sees success.
+      const retried = await invoke('app-a', 'callee', 'flaky?key=retried&fail=2');
+      expect({ status: retried.status, body: retried.body }).toEqual({
+        status: 200,
+        body: { key: 'retried', attempt: 3 },
+      });
+      const attempts = (await received('callee')).filter(
+        (q) => q.path === '/flaky' && q.query.key === 'retried',
+      );
+      expect(attempts).toHaveLength(3);
+      // No policy targets app-b: the same failure comes back at once, after one attempt.
+      const single = await invoke('app-a', 'app-b', 'flaky?key=single&fail=2');
+      expect(single.status).toBe(500);
+      const once = (await received('app-b')).filter((q) => q.path === '/flaky' && q.query.key === 'single');
+      expect(once).toHaveLength(1);
+    });
+  }, 120_000);
+});
