@@ -264,7 +264,6 @@ scopes: [app-b]
 kind: HTTPEndpoint
 metadata: {name: plain-echo, namespace: ${NS}}
 spec:
-  version: v1alpha1
   baseUrl: http://plain-echo.${NS}.svc.cluster.local:8080
 `,
     `apiVersion: dapr.io/v1alpha1
@@ -590,6 +589,57 @@ describe('the real daprd served by our chart-installed operator', () => {
       expect(single.status).toBe(500);
       const once = (await received('app-b')).filter((q) => q.path === '/flaky' && q.query.key === 'single');
       expect(once).toHaveLength(1);
+
+      // While running (HTTPEndpointUpdate, ResiliencyUpdate): daprd reloads itself and has both.
+      await environment().apply(
+        [
+          `apiVersion: dapr.io/v1alpha1
+kind: HTTPEndpoint
+metadata: {name: plain-echo-late, namespace: ${NS}}
+spec:
+  baseUrl: http://plain-echo.${NS}.svc.cluster.local:8080
+`,
+          `apiVersion: dapr.io/v1alpha1
+kind: Resiliency
+metadata: {name: retry-app-b, namespace: ${NS}}
+spec:
+  policies:
+    retries:
+      threeTimes: {policy: constant, duration: 200ms, maxRetries: 3}
+  targets:
+    apps:
+      app-b: {retry: threeTimes}
+`,
+        ].join('---\n'),
+      );
+      const names = (list: { name: string }[] | undefined): string[] =>
+        (list ?? []).map((x) => x.name).sort();
+      const reloaded = await timeUntil(
+        "app-a's daprd to have plain-echo-late and retry-app-b",
+        async () => {
+          const m = await metadata('app-a');
+          return (
+            names(m.httpEndpoints).join() === 'plain-echo,plain-echo-late' &&
+            names(m.resiliencies).join() === 'retry-app-b,retry-callee'
+          );
+        },
+        90_000,
+      );
+      figures['HTTPEndpoint + Resiliency created while running, until in metadata (SIGHUP reload)'] =
+        `${reloaded} ms`;
+      const late = await waitFor(
+        async () => {
+          const r = await invoke('app-a', 'plain-echo-late', 'whoami');
+          return r.status === 200 && r;
+        },
+        { what: 'an invocation through plain-echo-late', timeoutMs: 30_000 },
+      );
+      expect((late.body as { hostname?: string }).hostname).toMatch(/^plain-echo-/);
+      const nowRetried = await invoke('app-a', 'app-b', 'flaky?key=late&fail=2');
+      expect({ status: nowRetried.status, body: nowRetried.body }).toEqual({
+        status: 200,
+        body: { key: 'late', attempt: 3 },
+      });
     });
-  }, 120_000);
+  }, 240_000);
 });
