@@ -60,6 +60,30 @@ function diagnostics(): string {
   return parts.join('\n');
 }
 
+/**
+ * Every distinct warning or error the daprds logged (timestamps and instance ids stripped): what
+ * daprd did that our services may not have expected, for the report.
+ */
+function daprdComplaints(): string[] {
+  const e = environment();
+  const seen = new Set<string>();
+  for (const t of e.agent.timings()) {
+    const [ns, pod] = t.pod.split('/') as [string, string];
+    if (ns !== NS || !DAPR_APPS.some((app) => pod.startsWith(`${app}-`))) continue;
+    let text: string;
+    try {
+      text = e.logs(ns, pod, 'daprd');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n')) {
+      if (!/level=(warning|error|fatal)/.test(line)) continue;
+      seen.add(line.replace(/time="[^"]*" /, '').replace(/ instance=\S+/, ''));
+    }
+  }
+  return [...seen];
+}
+
 /** Runs a case; a failure's message carries the log tails. */
 async function withLogs(run: () => Promise<void>): Promise<void> {
   try {
@@ -97,6 +121,7 @@ function daprd(app: DaprApp): string {
 
 interface Metadata {
   readonly id: string;
+  readonly runtimeVersion?: string;
   readonly enabledFeatures?: string[];
   readonly components?: { name: string; type: string; version: string }[];
   readonly subscriptions?: {
@@ -334,7 +359,12 @@ beforeAll(async () => {
     throw new Error(`the real daprd is required: ${daprdPath} is missing (run test/deps/fetch.sh daprd)`);
   env = await startTestEnvironment();
   const t0 = Date.now();
-  await installControlPlane(env, new Helm(), say);
+  const helm = new Helm();
+  try {
+    await installControlPlane(env, helm, say);
+  } finally {
+    helm.dispose();
+  }
   figures['chart install to Ready'] = `${((Date.now() - t0) / 1000).toFixed(1)} s`;
   redis = await startRedis({ host: env.network.hostIp, password: randomBytes(12).toString('hex') });
   await env.apply(initialManifests(redis));
@@ -355,6 +385,10 @@ afterAll(async () => {
       .map(([k, v]) => `  ${k}: ${v}`)
       .join('\n')}`,
   );
+  if (env !== undefined) {
+    const complaints = daprdComplaints();
+    say(`daprd warnings and errors (${complaints.length} distinct):\n${complaints.slice(0, 60).join('\n')}`);
+  }
   await redis?.stop();
   await env?.stop();
 }, 120_000);
@@ -364,15 +398,29 @@ describe('the real daprd served by our chart-installed operator', () => {
     await withLogs(async () => {
       const e = environment();
       // daprd 1.18.3 enables HotReload by default (pkg/config defaultFeatures); say so if not.
-      for (const app of DAPR_APPS) expect((await metadata(app)).enabledFeatures).toContain('HotReload');
-      const allSee = (what: string, check: (m: Metadata) => boolean): Promise<number> =>
-        timeUntil(`every daprd to show ${what}`, async () => {
-          const all = await Promise.all(DAPR_APPS.map(metadata));
-          return all.every(check);
-        });
+      for (const app of DAPR_APPS) {
+        const m = await metadata(app);
+        // The real daprd, under the app id the injector gave it.
+        expect({ id: m.id, runtimeVersion: m.runtimeVersion }).toEqual({ id: app, runtimeVersion: '1.18.3' });
+        expect(m.enabledFeatures).toContain('HotReload');
+      }
+      // From the moment kubectl starts (an upper bound) until every daprd's metadata shows it.
+      const change = async (
+        run: () => Promise<unknown>,
+        what: string,
+        check: (m: Metadata) => boolean,
+      ): Promise<{ total: number; kubectl: number }> => {
+        const t0 = Date.now();
+        await run();
+        const kubectl = Date.now() - t0;
+        await timeUntil(`every daprd to show ${what}`, async () =>
+          (await Promise.all(DAPR_APPS.map(metadata))).every(check),
+        );
+        return { total: Date.now() - t0, kubectl };
+      };
 
-      await e.apply(stateComponent('hot-store', 'state.in-memory'));
-      const created = await allSee(
+      const created = await change(
+        () => e.apply(stateComponent('hot-store', 'state.in-memory')),
         'hot-store (state.in-memory)',
         (m) => componentOf(m, 'hot-store')?.type === 'state.in-memory',
       );
@@ -385,21 +433,21 @@ describe('the real daprd served by our chart-installed operator', () => {
       expect(saved.status).toBe(204);
       expect((await http(`${daprd('app-a')}/v1.0/state/hot-store/k`)).body).toEqual({ n: 1 });
 
-      await e.apply(stateComponent('hot-store', 'pubsub.in-memory'));
-      const updated = await allSee(
+      const updated = await change(
+        () => e.apply(stateComponent('hot-store', 'pubsub.in-memory')),
         'hot-store as pubsub.in-memory',
         (m) => componentOf(m, 'hot-store')?.type === 'pubsub.in-memory',
       );
+      const deleted = await change(
+        async () => expect((await e.kubectl(['delete', 'component', 'hot-store', '-n', NS])).code).toBe(0),
+        'hot-store gone',
+        (m) => componentOf(m, 'hot-store') === undefined,
+      );
 
-      const del = await e.kubectl(['delete', 'component', 'hot-store', '-n', NS]);
-      expect(del.code).toBe(0);
-      const deleted = await allSee('hot-store gone', (m) => componentOf(m, 'hot-store') === undefined);
-
-      figures['hot reload create/update/delete (slowest of 3 daprds)'] =
-        `${created} / ${updated} / ${deleted} ms`;
-      expect(created).toBeLessThan(HOT_RELOAD_LIMIT_MS);
-      expect(updated).toBeLessThan(HOT_RELOAD_LIMIT_MS);
-      expect(deleted).toBeLessThan(HOT_RELOAD_LIMIT_MS);
+      const shown = (t: { total: number; kubectl: number }): string => `${t.total} (kubectl ${t.kubectl})`;
+      figures['hot reload create/update/delete, kubectl start → all 3 daprds (ms)'] =
+        `${shown(created)} / ${shown(updated)} / ${shown(deleted)}`;
+      for (const t of [created, updated, deleted]) expect(t.total).toBeLessThan(HOT_RELOAD_LIMIT_MS);
     });
   }, 180_000);
 
