@@ -84,6 +84,26 @@ function daprdComplaints(): string[] {
   return [...seen];
 }
 
+/** The name of app-a's (only) pod. */
+function appAPod(): string {
+  const t = environment()
+    .agent.timings()
+    .find((x) => x.pod.startsWith(`${NS}/app-a-`));
+  if (t === undefined) throw new Error('app-a has no pod on the node');
+  return t.pod.split('/')[1]!;
+}
+
+/**
+ * How many times this daprd has (re-)opened both its HTTPEndpoint and Resiliency streams, by its
+ * log ("Starting to watch <Kind> updates for SIGHUP reload", written once the stream is open).
+ */
+function streamsOpened(pod: string): number {
+  const log = environment().logs(NS, pod, 'daprd');
+  const count = (kind: string): number =>
+    log.split(`Starting to watch ${kind} updates for SIGHUP reload`).length - 1;
+  return Math.min(count('HTTPEndpoint'), count('Resiliency'));
+}
+
 /** Runs a case; a failure's message carries the log tails. */
 async function withLogs(run: () => Promise<void>): Promise<void> {
   try {
@@ -685,16 +705,42 @@ scopes: [callee]
       const once = (await received('app-b')).filter((q) => q.path === '/flaky' && q.query.key === 'single');
       expect(once).toHaveLength(1);
 
-      // While running (HTTPEndpointUpdate, ResiliencyUpdate): daprd reloads itself and has both.
-      await environment().apply(
-        [
-          `apiVersion: dapr.io/v1alpha1
+      // While running (HTTPEndpointUpdate, ResiliencyUpdate): daprd reloads itself (SIGHUP) and has
+      // the new object. One at a time, each after the previous reload has re-opened its streams:
+      // daprd lists these kinds when its runtime starts and opens their streams a little later,
+      // and (like upstream's operator) ours sends nothing on connect, so an object created inside
+      // that window would only arrive with daprd's next reload.
+      const names = (list: { name: string }[] | undefined): string[] =>
+        (list ?? []).map((x) => x.name).sort();
+      const reloadWith = async (
+        yaml: string,
+        what: string,
+        check: (m: Metadata) => boolean,
+      ): Promise<number> => {
+        const watching = (): number => streamsOpened(appAPod());
+        const before = watching();
+        const t0 = Date.now();
+        await environment().apply(yaml);
+        await timeUntil(`app-a's daprd to have ${what}`, async () => check(await metadata('app-a')), 60_000);
+        const ms = Date.now() - t0;
+        await waitFor(() => watching() > before, {
+          what: `app-a's reloaded daprd to re-open its HTTPEndpoint and Resiliency streams`,
+          timeoutMs: 30_000,
+        });
+        return ms;
+      };
+      const endpointMs = await reloadWith(
+        `apiVersion: dapr.io/v1alpha1
 kind: HTTPEndpoint
 metadata: {name: plain-echo-late, namespace: ${NS}}
 spec:
   baseUrl: http://plain-echo.${NS}.svc.cluster.local:8080
 `,
-          `apiVersion: dapr.io/v1alpha1
+        'plain-echo-late',
+        (m) => names(m.httpEndpoints).join() === 'plain-echo,plain-echo-late',
+      );
+      const resiliencyMs = await reloadWith(
+        `apiVersion: dapr.io/v1alpha1
 kind: Resiliency
 metadata: {name: retry-app-b, namespace: ${NS}}
 spec:
@@ -705,23 +751,11 @@ spec:
     apps:
       app-b: {retry: threeTimes}
 `,
-        ].join('---\n'),
+        'retry-app-b',
+        (m) => names(m.resiliencies).join() === 'retry-app-b,retry-callee',
       );
-      const names = (list: { name: string }[] | undefined): string[] =>
-        (list ?? []).map((x) => x.name).sort();
-      const reloaded = await timeUntil(
-        "app-a's daprd to have plain-echo-late and retry-app-b",
-        async () => {
-          const m = await metadata('app-a');
-          return (
-            names(m.httpEndpoints).join() === 'plain-echo,plain-echo-late' &&
-            names(m.resiliencies).join() === 'retry-app-b,retry-callee'
-          );
-        },
-        90_000,
-      );
-      figures['HTTPEndpoint + Resiliency created while running, until in metadata (SIGHUP reload)'] =
-        `${reloaded} ms`;
+      figures['HTTPEndpoint / Resiliency created while running, until in metadata (SIGHUP reload)'] =
+        `${endpointMs} / ${resiliencyMs} ms`;
       const late = await waitFor(
         async () => {
           const r = await invoke('app-a', 'plain-echo-late', 'whoami');
@@ -730,6 +764,12 @@ spec:
         { what: 'an invocation through plain-echo-late', timeoutMs: 30_000 },
       );
       expect((late.body as { hostname?: string }).hostname).toMatch(/^plain-echo-/);
+      // app-b's daprd reloads too (the Resiliency has no scopes): call it once it is back.
+      await timeUntil(
+        "app-b's daprd to be back with retry-app-b",
+        async () => names((await metadata('app-b')).resiliencies).includes('retry-app-b'),
+        60_000,
+      );
       const nowRetried = await invoke('app-a', 'app-b', 'flaky?key=late&fail=2');
       expect({ status: nowRetried.status, body: nowRetried.body }).toEqual({
         status: 200,
