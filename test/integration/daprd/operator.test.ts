@@ -9,7 +9,7 @@
 // Every case asserts what the real daprd does (its metadata API, deliveries, invocations), and a
 // failure carries the daprd and operator log tails. Timings are printed at the end.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { V1Pod, V1PodList } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Pod, type V1PodList } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { daprBinDir } from '../../deps/paths.js';
@@ -18,6 +18,9 @@ import { startTestEnvironment, type TestEnvironment } from '../../harness/enviro
 import { startRedis, type TestRedis } from '../../harness/redis.js';
 import { Helm } from '../../harness/tools.js';
 import { waitFor } from '../../harness/wait.js';
+import { ResourceEventType } from '../../../operator/proto/operator.js';
+import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
+import { workloadSvid } from '../sentry/support.js';
 
 const NS = 'default';
 const DAPR_APPS = ['app-a', 'app-b', 'callee'] as const;
@@ -32,6 +35,7 @@ let redis: TestRedis | undefined;
 const startedAt = Date.now();
 const figures: Record<string, string> = {};
 const podIps = new Map<DaprApp, string>();
+const pods = new Map<DaprApp, V1Pod>();
 
 const say = (msg: string): void => void process.stdout.write(`[daprd-operator] ${msg}\n`);
 
@@ -102,6 +106,40 @@ function streamsOpened(pod: string): number {
   const count = (kind: string): number =>
     log.split(`Starting to watch ${kind} updates for SIGHUP reload`).length - 1;
   return Math.min(count('HTTPEndpoint'), count('Resiliency'));
+}
+
+/**
+ * A connection to our operator that presents `app`'s identity exactly as its daprd does: an SVID
+ * from our sentry for a token bound to the app's real pod. It shows what the operator itself
+ * sends, before daprd's own scope check (which would hide a leak).
+ */
+async function operatorAs(app: DaprApp): Promise<OperatorConnection> {
+  const kc = new KubeConfig();
+  kc.loadFromFile(environment().cluster.kubeconfigPath);
+  const core = kc.makeApiClient(CoreV1Api);
+  const ipOf = async (label: string): Promise<string> => {
+    const list = await core.listNamespacedPod({ namespace: 'dapr-system', labelSelector: `app=${label}` });
+    const ip = list.items[0]?.status?.podIP;
+    if (ip === undefined) throw new Error(`no pod IP for dapr-system/${label}`);
+    return ip;
+  };
+  const bundle = await core.readNamespacedConfigMap({ namespace: 'dapr-system', name: 'dapr-trust-bundle' });
+  const anchors = Buffer.from(bundle.data?.['ca.crt'] ?? '');
+  const svid = await workloadSvid({
+    core,
+    sentryAddress: `${await ipOf('dapr-sentry')}:50001`,
+    trustAnchorsPem: anchors,
+    sentryNamespace: 'dapr-system',
+    appId: app,
+    namespace: NS,
+    pod: pods.get(app),
+  });
+  return new OperatorConnection({
+    ...svid,
+    trustAnchorsPem: anchors,
+    address: `${await ipOf('dapr-operator')}:6500`,
+    operatorId: 'spiffe://cluster.local/ns/dapr-system/dapr-operator',
+  });
 }
 
 /** Runs a case; a failure's message carries the log tails. */
@@ -395,7 +433,11 @@ beforeAll(async () => {
   await env.apply(initialManifests(redis));
   const t1 = Date.now();
   try {
-    for (const app of DAPR_APPS) podIps.set(app, (await readyPod(app)).status!.podIP!);
+    for (const app of DAPR_APPS) {
+      const pod = await readyPod(app);
+      pods.set(app, pod);
+      podIps.set(app, pod.status!.podIP!);
+    }
     await readyPod('plain-echo');
   } catch (err) {
     throw new Error(`${(err as Error).message}\n${diagnostics()}`, { cause: err });
@@ -417,6 +459,28 @@ afterAll(async () => {
   await redis?.stop();
   await env?.stop();
 }, 120_000);
+
+/**
+ * scoped-late while daprd runs (ComponentUpdate): created for app-b only, then moved to app-a,
+ * then deleted; each daprd's metadata follows its scopes.
+ */
+async function runScopeChange(e: TestEnvironment): Promise<void> {
+  const has = async (app: DaprApp, name: string): Promise<boolean> =>
+    componentOf(await metadata(app), name) !== undefined;
+  await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-b']));
+  await timeUntil('app-b to get scoped-late', () => has('app-b', 'scoped-late'), HOT_RELOAD_LIMIT_MS);
+  expect(await has('app-a', 'scoped-late')).toBe(false);
+  expect(await has('callee', 'scoped-late')).toBe(false);
+  await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-a']));
+  const moved = await timeUntil(
+    'scoped-late to leave app-b and reach app-a',
+    async () => (await has('app-a', 'scoped-late')) && !(await has('app-b', 'scoped-late')),
+    HOT_RELOAD_LIMIT_MS,
+  );
+  expect(await has('callee', 'scoped-late')).toBe(false);
+  figures['scope change (app-b → app-a) seen by both daprds'] = `${moved} ms`;
+  expect((await e.kubectl(['delete', 'component', 'scoped-late', '-n', NS])).code).toBe(0);
+}
 
 describe('the real daprd served by our chart-installed operator', () => {
   it('hot-reloads a Component created, updated and deleted while daprd runs', async () => {
@@ -629,22 +693,33 @@ scopes: [callee]
       expect(refused.status).toBeGreaterThanOrEqual(400);
       expect(refused.text).toMatch(/scoped-store/);
 
-      // While running (ComponentUpdate): created for app-b only, then moved to app-a.
-      const has = async (app: DaprApp, name: string): Promise<boolean> =>
-        componentOf(await metadata(app), name) !== undefined;
-      await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-b']));
-      await timeUntil('app-b to get scoped-late', () => has('app-b', 'scoped-late'), HOT_RELOAD_LIMIT_MS);
-      expect(await has('app-a', 'scoped-late')).toBe(false);
-      expect(await has('callee', 'scoped-late')).toBe(false);
-      await e.apply(stateComponent('scoped-late', 'state.in-memory', ['app-a']));
-      const moved = await timeUntil(
-        'scoped-late to leave app-b and reach app-a',
-        async () => (await has('app-a', 'scoped-late')) && !(await has('app-b', 'scoped-late')),
-        HOT_RELOAD_LIMIT_MS,
-      );
-      expect(await has('callee', 'scoped-late')).toBe(false);
-      figures['scope change (app-b → app-a) seen by both daprds'] = `${moved} ms`;
-      expect((await e.kubectl(['delete', 'component', 'scoped-late', '-n', NS])).code).toBe(0);
+      // What our operator itself sends app-b and callee (daprd would also drop an out-of-scope
+      // Component, so its metadata alone cannot tell whether the operator leaked it).
+      const asB = await operatorAs('app-b');
+      const asCallee = await operatorAs('callee');
+      try {
+        const listed = (await asB.list('ListComponents', NS)).map(
+          (b) => (JSON.parse(b.toString()) as { metadata: { name: string } }).metadata.name,
+        );
+        expect(listed).toContain('pubsub');
+        expect(listed).not.toContain('scoped-store');
+        const streamB = asB.stream('ComponentUpdate', NS);
+        const streamCallee = asCallee.stream('ComponentUpdate', NS);
+        await Promise.all([streamB.established, streamCallee.established]);
+        await runScopeChange(e);
+        await streamB.until((r) => r.events.length >= 2);
+        await new Promise((resolve) => setTimeout(resolve, 1_000)); // anything more would be a leak
+        // Created in app-b's scope, then moved out of it (DELETED); its deletion while scoped to
+        // app-a is not app-b's business. callee was never in scope: it got nothing at all.
+        expect(streamB.events.map((ev) => [ev.type, ev.object.metadata.name])).toEqual([
+          [ResourceEventType.CREATED, 'scoped-late'],
+          [ResourceEventType.DELETED, 'scoped-late'],
+        ]);
+        expect(streamCallee.events).toEqual([]);
+      } finally {
+        asB.close();
+        asCallee.close();
+      }
     });
   }, 120_000);
 
