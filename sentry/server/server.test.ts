@@ -134,7 +134,7 @@ describe('sentry §1 SignCertificate errors, unary call', () => {
       'an empty CSR',
       { certificateSigningRequest: Buffer.alloc(0) },
       status.PERMISSION_DENIED,
-      /certificate signing request is required/,
+      /CSR is required/,
     ],
     [
       'a CSR that is not PEM',
