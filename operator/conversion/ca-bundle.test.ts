@@ -60,7 +60,7 @@ describe('caBundlePatch', () => {
   });
 
   it('a webhook reached by url (no service): only its caBundle is kept current', () => {
-    const byUrl = (caBundle?: string) => ({
+    const byUrl = (caBundle?: string): Parameters<typeof caBundlePatch>[0] => ({
       spec: { conversion: { webhook: { clientConfig: { url: 'https://hooks.example/convert', caBundle } } } },
     });
     expect(caBundlePatch(byUrl(), 'dapr-system', PEM_A)).toEqual([
