@@ -29,6 +29,7 @@ interface Crd {
       readonly webhook?: {
         readonly clientConfig?: {
           readonly caBundle?: string;
+          readonly url?: string;
           readonly service?: { readonly namespace?: string };
         };
       };

@@ -81,7 +81,7 @@ describe('MtlsSetting: a GET of daprsystem in the control-plane namespace', () =
     const api = new FakeKubeApi().withObject(path, {
       metadata: { name: 'daprsystem' },
       spec: { mtls: { enabled: false } },
-    } as never);
+    });
     const setting = new MtlsSetting(api, 'dapr-system');
     await setting.refresh();
     expect(setting.enabled).toBe(false);
