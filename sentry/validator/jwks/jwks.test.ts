@@ -23,7 +23,7 @@ async function keyPair(): Promise<{ sign: (b: SignJWT) => Promise<string>; jwks:
 const token = (): SignJWT =>
   new SignJWT({}).setAudience([SENTRY_ID]).setSubject(SUBJECT).setExpirationTime('1h');
 
-async function started(jwks: string): Promise<{ validator: JwksValidator; stop: () => void }> {
+function started(jwks: string): { validator: JwksValidator; stop: () => void } {
   const validator = new JwksValidator({
     options: jwksValidatorOptions({ source: jwks }),
     sentryId: SENTRY_ID,
@@ -58,7 +58,7 @@ describe('jwks validator options', () => {
 describe('jwks validator', () => {
   it('issues for a token signed by a JWKS key, for sentry, about the requested identity', async () => {
     const keys = await keyPair();
-    const { validator, stop } = await started(keys.jwks);
+    const { validator, stop } = started(keys.jwks);
     try {
       const good = await keys.sign(token());
       await expect(validator.validate(signRequest({ token: good }))).resolves.toEqual({
@@ -76,7 +76,7 @@ describe('jwks validator', () => {
     ['not-before', (t: SignJWT) => t.setNotBefore('1h'), /"nbf"/],
   ])('rejects a token with the wrong %s, naming the claim', async (_what, change, message) => {
     const keys = await keyPair();
-    const { validator, stop } = await started(keys.jwks);
+    const { validator, stop } = started(keys.jwks);
     try {
       const bad = await keys.sign(change(token()));
       const result = validator.validate(signRequest({ token: bad }));
@@ -93,7 +93,7 @@ describe('jwks validator', () => {
   it('rejects a token signed by another key, and a request without a token', async () => {
     const keys = await keyPair();
     const other = await keyPair();
-    const { validator, stop } = await started(keys.jwks);
+    const { validator, stop } = started(keys.jwks);
     try {
       const forged = await other.sign(token());
       await expect(validator.validate(signRequest({ token: forged }))).rejects.toThrow(
