@@ -104,6 +104,8 @@ export class Sentry {
     const { options, log, metrics } = this.#deps;
     const { config } = loaded;
     const choice = chooseValidators(this.#kubernetes, config.tokenValidators);
+    // First, so that a stored JWT key that does not check out stops sentry before anything runs.
+    const jwt = options.jwt.enabled ? await this.#jwtIssuer(kube, config.allowedClockSkewMs) : undefined;
     const store = this.#store(kube);
     const caLog = logger('dapr.sentry.ca');
     log.info(`Using ${kube ? 'kubernetes secret' : 'local file system'} store for trust bundle storage`);
@@ -140,7 +142,6 @@ export class Sentry {
     });
     provider.onReload(() => serving.reissue());
     const validators = this.#validators(choice.enabled, kube, choice.jwksOptions);
-    const jwt = options.jwt.enabled ? await this.#jwtIssuer(kube, config.allowedClockSkewMs) : undefined;
     const service = new SignService({
       validators,
       defaultValidator: choice.defaultValidator,
