@@ -31,6 +31,10 @@ import { tokenReviewer } from './validator/kubernetes/client.js';
 import { KubernetesValidator } from './validator/kubernetes/kubernetes.js';
 import { PodCache } from './validator/kubernetes/pod-cache.js';
 import type { Validator } from './validator/validator.js';
+import { JwksValidator, jwksValidatorOptions } from './validator/jwks/jwks.js';
+import { JwtIssuer } from './jwt/issuer.js';
+import { FileJwtKeyStore, KubernetesJwtKeyStore, loadOrCreateSigningKey } from './jwt/store.js';
+import { OidcServer } from './oidc/server.js';
 
 export interface SentryDeps {
   readonly options: SentryOptions;
@@ -49,6 +53,7 @@ export class Sentry {
   readonly #securityTarget: HealthTarget;
   readonly #serverTarget: HealthTarget;
   readonly #validatorTarget: HealthTarget | undefined;
+  readonly #oidcTarget: HealthTarget | undefined;
 
   /** Registers the health targets at once, so /healthz is 503 until every part is ready. */
   constructor(deps: SentryDeps) {
@@ -59,13 +64,15 @@ export class Sentry {
     this.#validatorTarget = this.#kubernetes
       ? deps.targets.addTarget('sentry-kubernetes-validator')
       : undefined;
+    // The OIDC server runs only when JWTs are issued too (upstream's rule).
+    this.#oidcTarget =
+      deps.options.oidc.enabled && deps.options.jwt.enabled
+        ? deps.targets.addTarget('oidc-server')
+        : undefined;
   }
 
   async run(signal: AbortSignal): Promise<void> {
     const { options, env } = this.#deps;
-    if (options.jwt.enabled) {
-      throw new Error('JWT issuance (--jwt-enabled) is not supported by this sentry yet');
-    }
     const kube = this.#kubernetes
       ? new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
           userAgent: 'dapr-sentry',
@@ -97,6 +104,8 @@ export class Sentry {
     const { options, log, metrics } = this.#deps;
     const { config } = loaded;
     const choice = chooseValidators(this.#kubernetes, config.tokenValidators);
+    // First, so that a stored JWT key that does not check out stops sentry before anything runs.
+    const jwt = options.jwt.enabled ? await this.#jwtIssuer(kube, config.allowedClockSkewMs) : undefined;
     const store = this.#store(kube);
     const caLog = logger('dapr.sentry.ca');
     log.info(`Using ${kube ? 'kubernetes secret' : 'local file system'} store for trust bundle storage`);
@@ -132,13 +141,14 @@ export class Sentry {
       onIssueFailed: () => metrics.serverCertIssueFailed(),
     });
     provider.onReload(() => serving.reissue());
-    const validators = this.#validators(choice.enabled, kube);
+    const validators = this.#validators(choice.enabled, kube, choice.jwksOptions);
     const service = new SignService({
       validators,
       defaultValidator: choice.defaultValidator,
       ca: () => provider.current(),
       controlPlaneNamespace: options.namespace,
       clusterDomain,
+      ...(jwt === undefined ? {} : { jwt }),
     });
     const server = new SentryServer({
       port: options.port,
@@ -157,6 +167,9 @@ export class Sentry {
         name: `validator-${tokenValidatorName(id)}`,
         run: v.run.bind(v),
       })),
+      ...(jwt !== undefined && this.#oidcTarget !== undefined
+        ? [{ name: 'oidc-server', run: (s: AbortSignal) => this.#oidcServer(jwt).run(s) }]
+        : []),
     ];
     await runGroup(parts, signal, { shutdownTimeoutMs: INNER_SHUTDOWN_TIMEOUT_MS });
   }
@@ -197,7 +210,54 @@ export class Sentry {
     return options.trustDomain;
   }
 
-  #validators(enabled: readonly number[], kube: KubeClient | undefined): Map<number, Validator> {
+  /** The JWT signing key from the CA's store (generated there when missing) and its issuer. */
+  async #jwtIssuer(kube: KubeClient | undefined, allowedClockSkewMs: number): Promise<JwtIssuer> {
+    const { options } = this.#deps;
+    const names = { keyFilename: options.jwt.keyFilename, jwksFilename: options.jwt.jwksFilename };
+    const store = kube
+      ? new KubernetesJwtKeyStore(kube, options.namespace, names)
+      : new FileJwtKeyStore(options.issuerCredentialsPath, names);
+    const key = await loadOrCreateSigningKey(
+      store,
+      {
+        algorithm: options.jwt.signingAlgorithm,
+        ...(options.jwt.keyId === undefined ? {} : { keyId: options.jwt.keyId }),
+      },
+      logger('dapr.sentry.ca.jwt'),
+    );
+    this.#deps.log.info('JWT issuing enabled');
+    return new JwtIssuer({
+      key,
+      ...(options.jwt.issuer === undefined ? {} : { issuer: options.jwt.issuer }),
+      allowedClockSkewMs,
+      ttlMs: options.jwt.ttlMs,
+    });
+  }
+
+  #oidcServer(jwt: JwtIssuer): OidcServer {
+    const { oidc, jwt: jwtOptions } = this.#deps.options;
+    return new OidcServer({
+      port: oidc.port,
+      listenAddress: oidc.listenAddress,
+      jwksJson: jwt.jwksJson,
+      algorithm: jwt.algorithm,
+      allowedHosts: oidc.allowedHosts,
+      ...(jwtOptions.issuer === undefined ? {} : { issuer: jwtOptions.issuer }),
+      ...(oidc.jwksUri === undefined ? {} : { jwksUri: oidc.jwksUri }),
+      ...(oidc.pathPrefix === undefined ? {} : { pathPrefix: oidc.pathPrefix }),
+      ...(oidc.tlsEnabled && oidc.tlsCertFile !== undefined && oidc.tlsKeyFile !== undefined
+        ? { tlsCertFile: oidc.tlsCertFile, tlsKeyFile: oidc.tlsKeyFile }
+        : {}),
+      ...(this.#oidcTarget === undefined ? {} : { health: this.#oidcTarget }),
+      log: logger('dapr.sentry.server.oidc.http'),
+    });
+  }
+
+  #validators(
+    enabled: readonly number[],
+    kube: KubeClient | undefined,
+    jwksOptions: unknown,
+  ): Map<number, Validator> {
     const { options, log } = this.#deps;
     const validators = new Map<number, Validator>();
     for (const id of enabled) {
@@ -213,6 +273,18 @@ export class Sentry {
             controlPlaneTrustDomain: options.trustDomain,
             controlPlaneNamespace: options.namespace,
             health: this.#validatorTarget,
+          }),
+        );
+      } else if (id === TokenValidator.JWKS) {
+        const sentryId = sentrySpiffeId(options.trustDomain, options.namespace);
+        log.info(`Adding validator 'jwks' with Sentry ID: ${sentryId}`);
+        validators.set(
+          id,
+          new JwksValidator({
+            options: jwksValidatorOptions(jwksOptions),
+            sentryId,
+            health: this.#deps.targets.addTarget('sentry-jwks-validator'),
+            log: logger('dapr.sentry.identity.jwks'),
           }),
         );
       } else if (id === TokenValidator.INSECURE) {

@@ -17,8 +17,21 @@ describe('sentry §4: default and enabled validators', () => {
     });
   });
 
+  it('jwks: added to kubernetes in Kubernetes mode; alone and with no default self-hosted', () => {
+    const jwks = [{ name: 'JWKS', options: { source: '{"keys":[]}' } }];
+    expect(chooseValidators(true, jwks)).toEqual({
+      enabled: [TokenValidator.KUBERNETES, TokenValidator.JWKS],
+      defaultValidator: TokenValidator.KUBERNETES,
+      jwksOptions: { source: '{"keys":[]}' },
+    });
+    expect(chooseValidators(false, jwks)).toEqual({
+      enabled: [TokenValidator.JWKS],
+      defaultValidator: TokenValidator.UNKNOWN,
+      jwksOptions: { source: '{"keys":[]}' },
+    });
+  });
+
   it.each([
-    ['jwks (not implemented yet)', 'JWKS', /'jwks' token validator is not supported by this sentry yet/],
     [
       'kubernetes (built in)',
       'kubernetes',

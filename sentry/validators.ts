@@ -1,8 +1,7 @@
 // Which validators run, and which one a request that names none gets (sentry.md §4 "Default and
-// enabled validators"): in Kubernetes mode `kubernetes` always, as the default; self-hosted,
-// `insecure` as the default unless tokenValidators names others. Only `jwks` may be configured;
-// naming a built-in is an error. The jwks validator is not implemented yet, so configuring it
-// stops sentry at startup with a message saying so, instead of signing without it.
+// enabled validators"): in Kubernetes mode `kubernetes` always, as the default, plus `jwks` when
+// configured; self-hosted, `insecure` as the default unless tokenValidators names jwks, which
+// then runs alone with no default. Only `jwks` may be configured; naming a built-in is an error.
 import { TokenValidator } from './proto/sentry.js';
 import type { TokenValidatorSpec } from './config.js';
 import { ConfigError } from './config.js';
@@ -12,14 +11,14 @@ export interface ValidatorChoice {
   readonly enabled: readonly number[];
   /** For requests that say UNKNOWN; UNKNOWN when there is none. */
   readonly defaultValidator: number;
+  /** The options of the configured jwks validator (the last entry wins, as upstream). */
+  readonly jwksOptions?: unknown;
 }
 
 function checkConfigured(spec: TokenValidatorSpec): void {
   switch (spec.name.toLowerCase()) {
     case 'jwks':
-      throw new ConfigError(
-        "the 'jwks' token validator is not supported by this sentry yet: remove it from spec.mtls.tokenValidators",
-      );
+      return;
     case 'kubernetes':
     case 'insecure':
       throw new ConfigError(
@@ -36,8 +35,18 @@ export function chooseValidators(
   configured: readonly TokenValidatorSpec[],
 ): ValidatorChoice {
   for (const spec of configured) checkConfigured(spec);
+  const jwks = configured.at(-1);
+  const jwksPart = jwks === undefined ? {} : { jwksOptions: jwks.options };
   if (kubernetesMode) {
-    return { enabled: [TokenValidator.KUBERNETES], defaultValidator: TokenValidator.KUBERNETES };
+    return {
+      enabled:
+        jwks === undefined ? [TokenValidator.KUBERNETES] : [TokenValidator.KUBERNETES, TokenValidator.JWKS],
+      defaultValidator: TokenValidator.KUBERNETES,
+      ...jwksPart,
+    };
+  }
+  if (jwks !== undefined) {
+    return { enabled: [TokenValidator.JWKS], defaultValidator: TokenValidator.UNKNOWN, ...jwksPart };
   }
   return { enabled: [TokenValidator.INSECURE], defaultValidator: TokenValidator.INSECURE };
 }

@@ -270,27 +270,33 @@ function streamEvents(
       reject(err instanceof Error ? err : new Error(String(err)));
     };
     res.setEncoding('utf8');
+    const deliver = (line: string): void => {
+      if (line === '') return;
+      try {
+        const event = JSON.parse(line) as { type?: string; object?: unknown };
+        if (event.type === 'ERROR') {
+          const s = (event.object ?? {}) as StatusObject;
+          fail(new KubeApiError(s.code ?? 500, s.reason ?? '', s.message ?? 'watch error'));
+        } else {
+          onEvent(event as WatchEvent);
+        }
+      } catch (err) {
+        fail(err);
+      }
+    };
     res.on('data', (chunk: string) => {
       buffered += chunk;
       let newline: number;
       while (!failed && (newline = buffered.indexOf('\n')) >= 0) {
         const line = buffered.slice(0, newline).trim();
         buffered = buffered.slice(newline + 1);
-        if (line === '') continue;
-        try {
-          const event = JSON.parse(line) as { type?: string; object?: unknown };
-          if (event.type === 'ERROR') {
-            const s = (event.object ?? {}) as StatusObject;
-            fail(new KubeApiError(s.code ?? 500, s.reason ?? '', s.message ?? 'watch error'));
-          } else {
-            onEvent(event as WatchEvent);
-          }
-        } catch (err) {
-          fail(err);
-        }
+        deliver(line);
       }
     });
     res.on('end', () => {
+      // The last event may lack its newline (JSON framing does not need one, and client-go's
+      // decoder accepts it).
+      if (!failed) deliver(buffered.trim());
       if (!failed) resolve();
     });
     res.on('error', (err) => (signal.aborted ? resolve() : fail(err)));

@@ -125,11 +125,20 @@ describe('list-and-watch (client-go reflector contract)', () => {
     expect(nextBackoff(20_000)).toBe(MAX_BACKOFF_MS);
   });
 
-  it('does not reconnect in a tight loop when watches end without a single event', async () => {
+  it('does not reconnect in a tight loop when watches end at once without an event, and lists again (as client-go)', async () => {
     const empty = (): Promise<void> => Promise.resolve();
-    const api = new FakeKubeApi().withList('/api/v1/pods', [[]], '1').withWatch(empty).withWatch(empty);
-    const delays = await runUntil(api, recorder(), () => api.watches.length >= 3);
+    const handler = recorder();
+    const api = new FakeKubeApi()
+      .withList('/api/v1/pods', [[]], '1')
+      .withList('/api/v1/pods', [[obj('a', '2')]], '2')
+      .withList('/api/v1/pods', [[obj('a', '2')]], '2')
+      .withWatch(empty)
+      .withWatch(empty);
+    const delays = await runUntil(api, handler, () => api.watches.length >= 3);
     expect(delays).toEqual([1_000, 2_000]);
+    // The object that only a list showed arrived through the relist.
+    expect(handler.calls).toEqual(['replace:', 'replace:a', 'replace:a']);
+    expect(api.watches.map((q) => q.resourceVersion)).toEqual(['1', '2', '2']);
   });
 
   it('retries a failed list after a delay', async () => {

@@ -11,6 +11,8 @@ export const MAX_BACKOFF_MS = 30_000;
 export const DEFAULT_PAGE_SIZE = 500;
 /** Watches are ended by the server after 5–10 minutes (randomized, as client-go does). */
 const MIN_WATCH_TIMEOUT_S = 300;
+/** A watch that ends sooner than this without an event is relisted (client-go's threshold). */
+const VERY_SHORT_WATCH_MS = 1_000;
 
 export function nextBackoff(current: number): number {
   return Math.min(current * 2, MAX_BACKOFF_MS);
@@ -63,6 +65,8 @@ interface WatchState {
   /** Where the next watch starts; undefined: list first. */
   version: string | undefined;
   backoff: number;
+  /** The next list follows a watch that ended at once: it does not reset the backoff. */
+  afterShortWatch: boolean;
 }
 
 function resourceVersionOf(raw: unknown): string | undefined {
@@ -115,7 +119,9 @@ export class ListWatch<T> {
     const { api, path, selectors } = this.#options;
     if (state.version === undefined) {
       state.version = await this.#list(signal);
-      state.backoff = INITIAL_BACKOFF_MS;
+      // A relist forced by a watch that ended at once keeps backing off, as client-go's does.
+      if (!state.afterShortWatch) state.backoff = INITIAL_BACKOFF_MS;
+      state.afterShortWatch = false;
     }
     const random = this.#options.random ?? Math.random;
     const query = {
@@ -131,10 +137,17 @@ export class ListWatch<T> {
       state.version = resourceVersionOf(event.object) ?? state.version;
       this.#apply(event);
     };
+    const started = Date.now();
     await api.watch(path, query, onEvent, signal);
     if (events === 0 && !signal.aborted) {
       // A watch that ends without a single event (not even a bookmark) is not healthy: do not
-      // reconnect in a tight loop.
+      // reconnect in a tight loop. One that ended at once says the server cannot hold a watch
+      // open (client-go's "very short watch"): list again, as client-go's reflector does, so
+      // changes still arrive from servers that only answer lists well.
+      if (Date.now() - started < VERY_SHORT_WATCH_MS) {
+        state.version = undefined;
+        state.afterShortWatch = true;
+      }
       await delay(state.backoff, signal);
       state.backoff = nextBackoff(state.backoff);
     }
@@ -144,7 +157,7 @@ export class ListWatch<T> {
   async run(signal: AbortSignal): Promise<void> {
     const { path, log } = this.#options;
     const delay = this.#options.delay ?? abortableDelay;
-    const state: WatchState = { version: undefined, backoff: INITIAL_BACKOFF_MS };
+    const state: WatchState = { version: undefined, backoff: INITIAL_BACKOFF_MS, afterShortWatch: false };
     while (!signal.aborted) {
       try {
         await this.#cycle(state, signal, delay);

@@ -46,6 +46,13 @@ describe('sentryToken', () => {
     expect(sentryToken({}, true, legacy)).toEqual({ token: 'legacy', validator: TOKEN_VALIDATOR.KUBERNETES });
   });
 
+  it('asks with no token and no validator in kubernetes mode when neither token file exists (as upstream)', () => {
+    const none = (p: string): string => {
+      throw new Error(`ENOENT: ${p}`);
+    };
+    expect(sentryToken({}, true, none)).toEqual({ token: '', validator: TOKEN_VALIDATOR.UNKNOWN });
+  });
+
   it('sends no token outside kubernetes mode', () => {
     expect(sentryToken({}, false, read)).toEqual({ token: '', validator: TOKEN_VALIDATOR.UNKNOWN });
   });

@@ -102,12 +102,25 @@ export function sentryToken(
     };
   }
   if (kubernetesMode) {
-    try {
-      return { token: read(KUBERNETES_TOKEN_FILE), validator: TOKEN_VALIDATOR.KUBERNETES };
-    } catch {
+    const readOrEmpty = (path: string): string => {
+      try {
+        return read(path);
+      } catch {
+        return '';
+      }
+    };
+    const token = readOrEmpty(KUBERNETES_TOKEN_FILE);
+    if (token !== '') return { token, validator: TOKEN_VALIDATOR.KUBERNETES };
+    const legacy = readOrEmpty(LEGACY_KUBERNETES_TOKEN_FILE);
+    if (legacy !== '') {
       log?.warn(`Failed to read ${KUBERNETES_TOKEN_FILE}, falling back to the legacy service account token`);
-      return { token: read(LEGACY_KUBERNETES_TOKEN_FILE), validator: TOKEN_VALIDATOR.KUBERNETES };
+      return { token: legacy, validator: TOKEN_VALIDATOR.KUBERNETES };
     }
+    // No token at all (a pod without an automounted token): upstream asks with an empty token
+    // and lets sentry pick its default validator; a sentry with the insecure validator issues.
+    log?.warn(
+      `No service account token at ${KUBERNETES_TOKEN_FILE} or ${LEGACY_KUBERNETES_TOKEN_FILE}: asking sentry without one`,
+    );
   }
   return { token: '', validator: TOKEN_VALIDATOR.UNKNOWN };
 }

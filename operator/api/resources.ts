@@ -61,7 +61,7 @@ export async function listResponse(
     .filter((o: KubeObject) => !scoped || inScope(o, caller.appId));
   const encoded: Buffer[] = [];
   for (const object of objects)
-    encoded.push(await resolvedJson(object, caller.namespace, sources.readSecret));
+    encoded.push(await resolvedJson(object, caller.namespace, sources.readSecret, { withTypeMeta: true }));
   return encodeList(encoded);
 }
 
@@ -79,5 +79,7 @@ export async function getResponse(
       status.UNKNOWN,
       `error getting ${what}: ${cache.kind.plural}.dapr.io "${name}" not found`,
     );
-  return encodeObject(await resolvedJson(object, caller.namespace, sources.readSecret));
+  return encodeObject(
+    await resolvedJson(object, caller.namespace, sources.readSecret, { withTypeMeta: true }),
+  );
 }

@@ -4,7 +4,7 @@
 // base64 of the secret bytes, which is exactly what the apiserver shows in Secret.data, so the
 // string is copied as it comes. Configuration otel headers are the one exception: plain text.
 // Reads go to the API every time: daprd's 60 s re-list is how rotated secrets reach it.
-import type { KubeObject } from '../cache/resource-cache.js';
+import { asReceived, type KubeObject } from '../cache/resource-cache.js';
 
 export const KUBERNETES_SECRET_STORE = 'kubernetes';
 
@@ -136,17 +136,20 @@ export function kindHasSecrets(kind: string): boolean {
 }
 
 /**
- * The object as it goes on the wire: a copy with secrets resolved from `namespace`, serialized.
+ * The object as it goes on the wire: a copy with secrets resolved from `namespace`, serialized;
+ * `withTypeMeta` keeps the apiVersion/kind the cache filled in (list and get answers).
  * Rejects when a Secret cannot be read; the caller turns that into the RPC's error.
  */
 export async function resolvedJson(
   object: KubeObject,
   namespace: string,
   read: SecretReader,
+  options: { readonly withTypeMeta?: boolean } = {},
 ): Promise<Buffer> {
   const resolve = RESOLVERS[object.kind];
-  if (resolve === undefined) return Buffer.from(JSON.stringify(object));
-  const copy = structuredClone(object) as unknown as Json;
+  const wire = options.withTypeMeta === true ? object : asReceived(object);
+  if (resolve === undefined) return Buffer.from(JSON.stringify(wire));
+  const copy = structuredClone(wire) as unknown as Json;
   await resolve(copy, namespace, memoized(read));
   return Buffer.from(JSON.stringify(copy));
 }

@@ -38,6 +38,32 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** Objects whose apiVersion/kind the cache filled in (the API server's JSON had none). */
+const FILLED_TYPE_META = new WeakMap<KubeObject, readonly ('apiVersion' | 'kind')[]>();
+
+/**
+ * The object as the API server sent it: without the apiVersion/kind the cache filled in. Watch
+ * events are forwarded like this, as upstream forwards its informers' objects; list answers
+ * carry the filled-in fields, as upstream's cached reads do.
+ */
+export function asReceived(object: KubeObject): KubeObject {
+  const filled = FILLED_TYPE_META.get(object);
+  if (filled === undefined) return object;
+  const copy: Record<string, unknown> = { ...object };
+  for (const key of filled) delete copy[key];
+  return copy as unknown as KubeObject;
+}
+
+/**
+ * Same resourceVersion: a relist or resync, not a change. An API server that sets no
+ * resourceVersion (some test servers, some aggregated APIs) is compared by content instead.
+ */
+function unchanged(old: KubeObject, item: KubeObject): boolean {
+  const version = item.metadata.resourceVersion;
+  if (version !== undefined && version !== '') return old.metadata.resourceVersion === version;
+  return JSON.stringify(old) === JSON.stringify(item);
+}
+
 export class ResourceCache implements ListWatchHandler<KubeObject> {
   readonly kind: DaprKind;
   readonly #byNamespace = new Map<string, Map<string, KubeObject>>();
@@ -54,11 +80,14 @@ export class ResourceCache implements ListWatchHandler<KubeObject> {
     if (!isObject(raw) || !isObject(raw.metadata)) return undefined;
     const { name, namespace } = raw.metadata;
     if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
-    return {
+    const object = {
       ...raw,
       apiVersion: typeof raw.apiVersion === 'string' ? raw.apiVersion : apiVersionOf(this.kind),
       kind: typeof raw.kind === 'string' ? raw.kind : this.kind.kind,
     } as KubeObject;
+    const filled = (['apiVersion', 'kind'] as const).filter((key) => typeof raw[key] !== 'string');
+    if (filled.length > 0) FILLED_TYPE_META.set(object, filled);
+    return object;
   };
 
   get synced(): boolean {
@@ -142,8 +171,7 @@ export class ResourceCache implements ListWatchHandler<KubeObject> {
 
   upsert(item: KubeObject): void {
     const old = this.get(item.metadata.namespace, item.metadata.name);
-    // Same resourceVersion: a relist or resync, not a change.
-    if (old !== undefined && old.metadata.resourceVersion === item.metadata.resourceVersion) return;
+    if (old !== undefined && unchanged(old, item)) return;
     this.#set(item);
     this.#emit(old === undefined ? { type: 'ADDED', object: item } : { type: 'MODIFIED', object: item, old });
   }

@@ -59,6 +59,16 @@ describe('caBundlePatch', () => {
     expect(caBundlePatch(crd('dapr-system', PEM_A.toString('base64')), 'dapr-system', PEM_A)).toBeUndefined();
   });
 
+  it('a webhook reached by url (no service): only its caBundle is kept current', () => {
+    const byUrl = (caBundle?: string): Parameters<typeof caBundlePatch>[0] => ({
+      spec: { conversion: { webhook: { clientConfig: { url: 'https://hooks.example/convert', caBundle } } } },
+    });
+    expect(caBundlePatch(byUrl(), 'dapr-system', PEM_A)).toEqual([
+      { op: 'add', path: '/spec/conversion/webhook/clientConfig/caBundle', value: PEM_A.toString('base64') },
+    ]);
+    expect(caBundlePatch(byUrl(PEM_A.toString('base64')), 'dapr-system', PEM_A)).toBeUndefined();
+  });
+
   it('refuses a CRD without a webhook clientConfig', () => {
     expect(() => caBundlePatch({ spec: { conversion: {} } }, 'ns', PEM_A)).toThrow(CrdNotPatchableError);
   });

@@ -1,6 +1,6 @@
 // Keeps the `subscriptions.dapr.io` CRD pointing at this operator (operator.md §3, "CRD
-// patching"): the conversion webhook's service namespace is the operator's namespace, and its
-// caBundle is the trust-anchor PEM (the CA that signed the SVID the webhook serves). Checked at
+// patching"): the conversion webhook's service namespace is the operator's namespace (a webhook
+// configured by `url` instead keeps its url), and its caBundle is the trust-anchor PEM (the CA that signed the SVID the webhook serves). Checked at
 // startup and again every time the trust anchors change. It runs on every replica, like
 // upstream's; the chart grants only get and patch on CRDs, so the write is a JSON patch.
 import type { HealthTarget } from '../../kit/health-targets.js';
@@ -29,6 +29,7 @@ interface Crd {
       readonly webhook?: {
         readonly clientConfig?: {
           readonly caBundle?: string;
+          readonly url?: string;
           readonly service?: { readonly namespace?: string };
         };
       };
@@ -51,18 +52,18 @@ export function caBundlePatch(
   if (clientConfig === undefined) {
     throw new CrdNotPatchableError(`${SUBSCRIPTIONS_CRD} has no conversion webhook clientConfig`);
   }
-  if (clientConfig.service === undefined) {
-    throw new CrdNotPatchableError(
-      `${SUBSCRIPTIONS_CRD}: the conversion webhook clientConfig has no service`,
-    );
-  }
   // caBundle is []byte in the API, so it travels as base64 in JSON.
   const bundle = anchorsPem.toString('base64');
+  // "add" sets the key whether or not it exists (the chart ships no caBundle).
+  const caBundleOp = { op: 'add', path: '/spec/conversion/webhook/clientConfig/caBundle', value: bundle };
+  if (clientConfig.service === undefined) {
+    // A webhook reached by `url`: where it points is the user's business; keep its CA current.
+    return clientConfig.caBundle === bundle ? undefined : [caBundleOp];
+  }
   if (clientConfig.service.namespace === namespace && clientConfig.caBundle === bundle) return undefined;
   return [
     { op: 'replace', path: '/spec/conversion/webhook/clientConfig/service/namespace', value: namespace },
-    // "add" sets the key whether or not it exists (the chart ships no caBundle).
-    { op: 'add', path: '/spec/conversion/webhook/clientConfig/caBundle', value: bundle },
+    caBundleOp,
   ];
 }
 

@@ -148,6 +148,30 @@ describe('placement §1.5 rounds', () => {
     expect(layout(a.table)).toEqual({ X: [A.name] });
   });
 
+  it('a daprd that connects and leaves inside the coalesce window still ends it with a round (as upstream)', () => {
+    const s = sim({ coalesceWindowMs: 150 });
+    const a = s.connect({ ...A, entities: ['X'] });
+    s.deliver();
+    const b = s.connect({ ...B, entities: ['X'] });
+    s.deliver();
+    s.disconnect(b);
+    s.advance(150);
+    expect(s.ops(a).slice(-3)).toEqual(['lock:2', 'update:2', 'unlock:2']);
+    expect(layout(a.table)).toEqual({ X: [A.name] });
+  });
+
+  it('streams queued behind a round that times out join the next round together', () => {
+    const s = sim({ disseminateTimeoutMs: 1000 });
+    const blocker = s.connect({ ...A, entities: ['X'], acks: false });
+    s.deliver();
+    const waiters = [s.connect({ ...B, entities: ['X'] }), s.connect({ ...C, entities: ['X'] })];
+    s.deliver();
+    s.advance(1000);
+    expect(blocker.closed?.code).toBe('DeadlineExceeded');
+    for (const w of waiters) expect(w.unlockedVersion).toBe(2);
+    expect(layout(waiters[0]!.table)).toEqual({ X: [B.name, C.name] });
+  });
+
   it('a type change inside the coalesce window starts a round at once, taking the queued joins along', () => {
     const s = sim({ coalesceWindowMs: 1000 });
     const a = s.connect({ ...A, entities: ['X'] });

@@ -63,6 +63,8 @@ export class NamespaceLoop {
   #version = 0;
   #phase: Phase = 'idle';
   #coalesceOpen = false;
+  /** A queued stream closed before it joined: the next drain still runs a round. */
+  #droppedJoin = false;
   #timerTokens = { round: 0, coalesce: 0 };
   #lastGauges = { runtimes: 0, actorRuntimes: 0 };
   #out: LoopCommand[] = [];
@@ -194,7 +196,12 @@ export class NamespaceLoop {
 
   #closed(stream: StreamId): void {
     this.#startedWithActors.delete(stream);
-    if (this.#pendingAdds.delete(stream)) return;
+    if (this.#pendingAdds.delete(stream)) {
+      // Upstream still runs the round the queued stream was waiting for (its members learn the
+      // table again); so do we, instead of leaving them waiting on nothing.
+      this.#droppedJoin = true;
+      return;
+    }
     if (!this.#members.delete(stream)) return;
     this.#acked.delete(stream);
     if (this.#members.size === 0) {
@@ -232,6 +239,7 @@ export class NamespaceLoop {
   // ---- rounds ----
 
   #startRound(): void {
+    this.#droppedJoin = false;
     this.#closeCoalesceWindow();
     this.#version++;
     this.#phase = 'lock';
@@ -284,10 +292,12 @@ export class NamespaceLoop {
     this.#phase = 'idle';
     this.#acked.clear();
     this.#cancel('round');
-    if (this.#members.size === 0) {
+    if (this.#members.size === 0 && this.#pendingAdds.size === 0) {
       this.#reset();
       return;
     }
+    // The streams that queued behind the timed-out round join the next one together (one at a
+    // time, each would wait for the others' acks that never come while they are queued).
     this.#absorbQueues();
     this.#startRound(); // even if nothing changed
   }
@@ -295,8 +305,10 @@ export class NamespaceLoop {
   /** After a round (or the coalesce window): apply queued deletes and adds in one go. */
   #drain(): void {
     const added = [...this.#pendingAdds.keys()];
+    const droppedJoin = this.#droppedJoin;
+    this.#droppedJoin = false;
     const changed = this.#absorbQueues();
-    if (changed) this.#startRound();
+    if (changed || (droppedJoin && added.length === 0 && this.#members.size > 0)) this.#startRound();
     else if (added.length > 0) this.#push(added);
   }
 
@@ -321,6 +333,7 @@ export class NamespaceLoop {
 
   /** The last member left: drop everything; a queued stream starts the namespace again at 0. */
   #reset(): void {
+    this.#droppedJoin = false;
     this.#cancel('round');
     this.#closeCoalesceWindow();
     this.#store.clear();

@@ -174,6 +174,10 @@ export class PlacementServer {
         return;
       }
       if (stream === undefined) {
+        // Upstream's line, which operators and Dapr's own integration suites match on.
+        log?.info(
+          `Received status report connection from new namespace=${host.namespace} id=${host.id} host=${host.name}`,
+        );
         stream = diss.open(sink);
         diss.dispatch({ kind: 'connAdd', stream, host });
       } else if (host.operation === HostOperation.REPORT) {

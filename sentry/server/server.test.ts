@@ -128,13 +128,13 @@ describe('sentry §1 SignCertificate errors, unary call', () => {
   it.each([
     ['an empty id', { id: '' }, status.PERMISSION_DENIED, /invalid request: id is required/],
     ['an id with a dot', { id: 'my.app' }, status.PERMISSION_DENIED, /id must not contain dots/],
-    ['a 65-character id', { id: tooLong }, status.PERMISSION_DENIED, /at most 64/],
+    ['a 65-character id', { id: tooLong }, status.PERMISSION_DENIED, /64 characters or less/],
     ['an empty namespace', { namespace: '' }, status.PERMISSION_DENIED, /namespace is required/],
     [
       'an empty CSR',
       { certificateSigningRequest: Buffer.alloc(0) },
       status.PERMISSION_DENIED,
-      /certificate signing request is required/,
+      /CSR is required/,
     ],
     [
       'a CSR that is not PEM',

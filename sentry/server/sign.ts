@@ -11,6 +11,10 @@ import {
   type SignCertificateResponse,
 } from '../proto/sentry.js';
 import type { Validator } from '../validator/validator.js';
+import type { JwtIssuer } from '../jwt/issuer.js';
+
+/** Each audience costs a signature: bound what one request can ask for. */
+export const MAX_JWT_AUDIENCES = 64;
 
 export interface SignServiceOptions {
   /** Enabled validators, by TokenValidator value. */
@@ -23,6 +27,8 @@ export interface SignServiceOptions {
   readonly controlPlaneNamespace: string;
   /** For the scheduler's DNS names. */
   readonly clusterDomain: string;
+  /** With --jwt-enabled: the responses also carry JWT-SVIDs. */
+  readonly jwt?: JwtIssuer;
 }
 
 export class SignService {
@@ -44,6 +50,9 @@ export class SignService {
   }
 
   async sign(request: SignCertificateRequest): Promise<SignCertificateResponse> {
+    if (this.#options.jwt !== undefined && request.jwtAudiences.length > MAX_JWT_AUDIENCES) {
+      throw new SentryError('validation', `at most ${MAX_JWT_AUDIENCES} JWT audiences may be requested`);
+    }
     const { trustDomain } = await this.#validator(request.tokenValidator).validate(request);
     const csr = await readCsr(request.certificateSigningRequest);
     const ca = this.#options.ca();
@@ -60,10 +69,21 @@ export class SignService {
         clusterDomain: this.#options.clusterDomain,
       }),
     });
-    return {
+    const response: SignCertificateResponse = {
       workloadCertificate: signed.chainPem,
       trustChainCertificates: [ca.trustAnchorsPem],
       validUntil: signed.notAfter,
     };
+    const { jwt } = this.#options;
+    if (jwt === undefined) return response;
+    try {
+      const tokens = await jwt.issueForResponse(
+        { trustDomain, namespace: request.namespace, appId: request.id },
+        request.jwtAudiences,
+      );
+      return { ...response, jwt: tokens.jwt, perAudienceJwts: tokens.perAudienceJwts };
+    } catch (err) {
+      throw new SentryError('sign', `failed to generate JWT: ${(err as Error).message}`, { cause: err });
+    }
   }
 }

@@ -7,26 +7,22 @@ describe('sentry §4 common request rules', () => {
   it.each([
     ['an empty id', { id: '' }, ['id is required']],
     ['an id with a dot', { id: 'my.app' }, ['id must not contain dots']],
-    ['a 65-character id', { id: 'a'.repeat(65) }, ['id must be at most 64 characters']],
+    ['a 65-character id', { id: 'a'.repeat(65) }, ['app ID must be 64 characters or less']],
     ['an id of 64 characters', { id: 'a'.repeat(64) }, []],
     [
       'an id of 33 two-byte characters (Go counts bytes)',
       { id: 'é'.repeat(33) },
-      ['id must be at most 64 characters'],
+      ['app ID must be 64 characters or less'],
     ],
-    [
-      'an empty CSR',
-      { certificateSigningRequest: Buffer.alloc(0) },
-      ['certificate signing request is required'],
-    ],
+    ['an empty CSR', { certificateSigningRequest: Buffer.alloc(0) }, ['CSR is required']],
     ['an empty namespace', { namespace: '' }, ['namespace is required']],
     [
       'several problems at once',
       { id: `${'a'.repeat(64)}.`, namespace: '', certificateSigningRequest: Buffer.alloc(0) },
       [
         'id must not contain dots',
-        'id must be at most 64 characters',
-        'certificate signing request is required',
+        'app ID must be 64 characters or less',
+        'CSR is required',
         'namespace is required',
       ],
     ],

@@ -13,10 +13,10 @@ export const idHasNoDots: RequestRule = (r) => (r.id.includes('.') ? 'id must no
 
 /** Counted in bytes, as Go's len() counts. */
 export const idAtMost64Chars: RequestRule = (r) =>
-  Buffer.byteLength(r.id, 'utf8') > 64 ? 'id must be at most 64 characters' : undefined;
+  Buffer.byteLength(r.id, 'utf8') > 64 ? 'app ID must be 64 characters or less' : undefined;
 
 export const csrIsRequired: RequestRule = (r) =>
-  r.certificateSigningRequest.length === 0 ? 'certificate signing request is required' : undefined;
+  r.certificateSigningRequest.length === 0 ? 'CSR is required' : undefined;
 
 export const namespaceIsRequired: RequestRule = (r) =>
   r.namespace === '' ? 'namespace is required' : undefined;

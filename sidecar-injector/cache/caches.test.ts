@@ -2,7 +2,8 @@
 // pure parts of the two caches the admission path reads.
 import { describe, expect, it } from '@jest/globals';
 import { componentEntry, injectableContainers, type ComponentEntry } from './component-containers.js';
-import { mtlsEnabledIn } from './mtls-setting.js';
+import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { MtlsSetting, mtlsEnabledIn } from './mtls-setting.js';
 
 const entry = (name: string, container: string, scopes: string[] = []): ComponentEntry => ({
   namespace: 'default',
@@ -70,5 +71,23 @@ describe('allowed service-account UIDs (§1.4)', () => {
       entries,
     );
     expect([...uids].sort()).toEqual(['u1', 'u2']);
+  });
+});
+
+describe('MtlsSetting: a GET of daprsystem in the control-plane namespace', () => {
+  const path = '/apis/dapr.io/v1alpha1/namespaces/dapr-system/configurations/daprsystem';
+
+  it('follows spec.mtls.enabled, and a missing Configuration means enabled', async () => {
+    const api = new FakeKubeApi().withObject(path, {
+      metadata: { name: 'daprsystem' },
+      spec: { mtls: { enabled: false } },
+    });
+    const setting = new MtlsSetting(api, 'dapr-system');
+    await setting.refresh();
+    expect(setting.enabled).toBe(false);
+    expect(api.requests.map((r) => r.path)).toEqual([path]);
+    const missing = new MtlsSetting(new FakeKubeApi(), 'dapr-system');
+    await missing.refresh();
+    expect(missing.enabled).toBe(true);
   });
 });

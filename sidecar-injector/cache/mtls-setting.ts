@@ -1,10 +1,10 @@
 // Whether daprd gets --enable-mtls (injector-and-chart.md §3.2 item 27): the `daprsystem`
-// Configuration in the control-plane namespace, kept current by a watch. Upstream reads it on
-// every admission request; a cache gives the same answer without an apiserver call on the hot
-// path (spec §7 leaves caching free). Missing, unreadable or not yet listed means enabled, as
+// Configuration in the control-plane namespace, read again every few seconds. Upstream reads it
+// on every admission request; a cache gives the same answer without an apiserver call on the hot
+// path (spec §7 leaves caching free). Missing, unreadable or not yet read means enabled, as
 // upstream treats a failed read.
-import type { KubeApi } from '../../kit/kubernetes/client.js';
-import { ListWatch } from '../../kit/kubernetes/list-watch.js';
+import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
+import { abortableDelay } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
 
 export const SYSTEM_CONFIGURATION = 'daprsystem';
@@ -22,6 +22,9 @@ export function mtlsEnabledIn(raw: unknown): MtlsEntry | undefined {
   return { name, enabled: obj?.spec?.mtls?.enabled !== false };
 }
 
+/** How often the Configuration is read again (upstream reads it on every admission request). */
+export const MTLS_REFRESH_MS = 10_000;
+
 export class MtlsSetting {
   #enabled = true;
 
@@ -29,6 +32,7 @@ export class MtlsSetting {
     private readonly api: KubeApi,
     private readonly namespace: string,
     private readonly log?: Logger,
+    private readonly refreshMs = MTLS_REFRESH_MS,
   ) {}
 
   /** The answer for the next admission request. */
@@ -36,24 +40,35 @@ export class MtlsSetting {
     return this.#enabled;
   }
 
+  #apply(entry: MtlsEntry | undefined): void {
+    const enabled = entry?.enabled ?? true;
+    if (enabled !== this.#enabled)
+      this.log?.info(`mTLS for injected sidecars is now ${enabled ? 'on' : 'off'}`);
+    this.#enabled = enabled;
+  }
+
+  /** One read; a missing or unreadable Configuration means enabled, as upstream. */
+  async refresh(signal?: AbortSignal): Promise<void> {
+    const path = `/apis/dapr.io/v1alpha1/namespaces/${encodeURIComponent(this.namespace)}/configurations/${SYSTEM_CONFIGURATION}`;
+    try {
+      this.#apply(mtlsEnabledIn(await this.api.request<unknown>(path, { signal })));
+    } catch (err) {
+      if (signal?.aborted) return;
+      if (!isNotFound(err))
+        this.log?.warn({ error: err }, `Failed to read the ${SYSTEM_CONFIGURATION} Configuration`);
+      this.#apply(undefined);
+    }
+  }
+
+  /**
+   * A GET of the one object, repeated: the chart grants only `get` on Configurations (as
+   * upstream's), and a namespaced list is what some API servers in front of the injector do
+   * not serve.
+   */
   async run(signal: AbortSignal): Promise<void> {
-    const apply = (entry: MtlsEntry | undefined): void => {
-      const enabled = entry?.enabled ?? true;
-      if (enabled !== this.#enabled)
-        this.log?.info(`mTLS for injected sidecars is now ${enabled ? 'on' : 'off'}`);
-      this.#enabled = enabled;
-    };
-    await new ListWatch<MtlsEntry>({
-      api: this.api,
-      path: `/apis/dapr.io/v1alpha1/namespaces/${this.namespace}/configurations`,
-      selectors: { fieldSelector: `metadata.name=${SYSTEM_CONFIGURATION}` },
-      transform: mtlsEnabledIn,
-      log: this.log,
-      handler: {
-        replace: (items) => apply(items[0]),
-        upsert: (item) => apply(item),
-        deleted: () => apply(undefined),
-      },
-    }).run(signal);
+    while (!signal.aborted) {
+      await this.refresh(signal);
+      await abortableDelay(this.refreshMs, signal);
+    }
   }
 }

@@ -238,6 +238,20 @@ describe('sentry §4 kubernetes validator: requests denied', () => {
     );
   });
 
+  it('a token that is a bare JSON claims object is read like a JWT payload (as upstream)', async () => {
+    const { validator, reviews } = setup();
+    const plain = JSON.stringify({ 'kubernetes.io': { pod: { name: 'myapp-pod' } } });
+    reviews.withServiceAccount(plain, 'default', 'default');
+    await expect(validator.validate(signRequest({ token: plain }))).resolves.toEqual(
+      expect.objectContaining({ trustDomain: expect.any(String) as unknown }),
+    );
+    const noPod = JSON.stringify({ 'kubernetes.io': {} });
+    reviews.withServiceAccount(noPod, 'default', 'default');
+    await expect(validator.validate(signRequest({ token: noPod }))).rejects.toMatchObject(
+      denied(/pod\/name claim is missing/),
+    );
+  });
+
   it('"validator not ready" while the caches sync', async () => {
     const { validator, lookup } = setup();
     lookup.withReady(false);

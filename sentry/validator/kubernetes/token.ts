@@ -1,5 +1,7 @@
 // Reads the pod name from a projected service-account token. The token was already
-// authenticated by TokenReview, so its signature is not checked again here.
+// authenticated by TokenReview, so its signature is not checked again here. Like upstream's
+// parser, a token that is a bare JSON object (what some authenticators and test apiservers
+// accept) is read as the claims themselves; otherwise it must be a three-part JWS.
 import { rejected } from '../validator.js';
 
 interface KubernetesClaims {
@@ -14,14 +16,22 @@ function decodeSegment(segment: string | undefined): KubernetesClaims | null | s
     KubernetesClaims | null | string | number | boolean;
 }
 
+function jwsClaims(token: string): ReturnType<typeof decodeSegment> {
+  const parts = token.split('.');
+  if (parts.length !== 3) throw new Error('a JWT has three dot-separated parts');
+  decodeSegment(parts[0]); // the header must be JSON too
+  return decodeSegment(parts[1]);
+}
+
+function plainClaims(token: string): ReturnType<typeof decodeSegment> {
+  return JSON.parse(token) as ReturnType<typeof decodeSegment>;
+}
+
 /** The `kubernetes.io.pod.name` claim; throws a `validation` SentryError when it is absent. */
 export function podNameFromToken(token: string): string {
   let claims: KubernetesClaims;
   try {
-    const parts = token.split('.');
-    if (parts.length !== 3) throw new Error('a JWT has three dot-separated parts');
-    decodeSegment(parts[0]); // the header must be JSON too
-    const payload = decodeSegment(parts[1]);
+    const payload = token.trimStart().startsWith('{') ? plainClaims(token) : jwsClaims(token);
     if (typeof payload !== 'object' || payload === null) throw new Error('claims are not a JSON object');
     claims = payload;
   } catch (err) {

@@ -2,6 +2,7 @@
 // --config file's mTLS settings, the insecure validator, a user's CA made with openssl, a rotation
 // written to the files, and the startup errors for what it does not support.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -150,11 +151,15 @@ describe('sentry in self-hosted mode', () => {
 
   it.each([
     [
-      'the jwks validator in --config',
+      'a jwks validator without a source in --config',
       ['--config', 'jwks.yaml'],
-      "the 'jwks' token validator is not supported",
+      'the jwks validator needs the option',
     ],
-    ['--jwt-enabled', ['--jwt-enabled'], 'JWT issuance (--jwt-enabled) is not supported'],
+    [
+      '--jwt-enabled with a stored JWKS that lacks the key',
+      ['--jwt-enabled'],
+      "JWKS doesn't contain any keys",
+    ],
     [
       'a partial CA in --issuer-credentials',
       ['--issuer-credentials', 'partial'],
@@ -162,6 +167,9 @@ describe('sentry in self-hosted mode', () => {
     ],
   ])('exits 1 with a clear message for %s', async (_name, args, message) => {
     writeFileSync(join(dir, 'jwks.yaml'), 'spec:\n  mtls:\n    tokenValidators:\n      - name: jwks\n');
+    const jwtKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+    writeFileSync(join(dir, 'jwt.key'), jwtKey.export({ type: 'pkcs8', format: 'pem' }));
+    writeFileSync(join(dir, 'jwks.json'), '{"keys":[]}');
     mkdirSync(join(dir, 'partial'), { recursive: true });
     writeFileSync(
       join(dir, 'partial', 'ca.crt'),
