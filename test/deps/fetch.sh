@@ -3,7 +3,7 @@
 # (default ~/.cache/dapr-ts). Idempotent: a component whose stamp file matches its
 # version is not touched again. Prints one line per component saying what it did.
 #
-#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [nftables] [daprd] [all]
+#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [nftables] [daprd] [dapr-suites] [all]
 #
 # Nothing downloaded here is committed: the cache lives outside the repository.
 set -euo pipefail
@@ -11,6 +11,8 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=versions.env
 source "$here/versions.env"
+# shellcheck source=dapr-copy.sh
+source "$here/dapr-copy.sh"
 CACHE=${DAPR_TS_CACHE:-$HOME/.cache/dapr-ts}
 BIN=$CACHE/bin
 mkdir -p "$BIN" "$CACHE/stamps" "$CACHE/logs"
@@ -239,9 +241,9 @@ goproxy_dir() {
 }
 
 # daprd with every stable component but Pulsar pub/sub, whose two modules the Go module proxy
-# refuses. It is built in a writable copy of the dapr module (in the cache, never committed)
-# with that one component file removed and its two go.mod lines dropped; every other module is
-# checked against dapr's own go.sum (-mod=readonly), the durabletask-go one included.
+# refuses, built in a writable copy of the dapr module without it (dapr-copy.sh; in the cache,
+# never committed); every module is checked against dapr's own go.sum (-mod=readonly), the
+# durabletask-go one from ../shared/goproxy included.
 build_daprd() {
   local out=$CACHE/dapr-$DAPR_VERSION want="$DAPR_VERSION tags=stablecomponents daprd without pulsar"
   if stamp_ok daprd "$want" && [[ -x $out/daprd ]]; then
@@ -253,10 +255,8 @@ build_daprd() {
   proxy=$(goproxy_dir)
   : >"$CACHE/logs/daprd.log"
   src=$(dapr_module_dir)
-  rm -rf "$work" && mkdir -p "$(dirname "$work")" "$out"
-  cp -r "$src" "$work" && chmod -R u+w "$work"
-  rm -f "$work/cmd/daprd/components/pubsub_pulsar.go" "$work/cmd/daprd/components/pubsub_pulsar_test.go"
-  sed -i '/github.com\/apache\/pulsar-client-go v[0-9.]* => github.com\/twmb/d; /github.com\/iskorotkov\/avro\/v2 /d' "$work/go.mod"
+  mkdir -p "$out"
+  dapr_writable_copy "$src" "$work"
   say "daprd $DAPR_VERSION: building without Pulsar pub/sub, modules from $proxy first (log: $CACHE/logs/daprd.log; cold: about 4 minutes)"
   (
     cd "$work"
@@ -267,6 +267,14 @@ build_daprd() {
   "$out/daprd" --version >>"$CACHE/logs/daprd.log" 2>&1 || die "the built daprd does not run; see $CACHE/logs/daprd.log"
   stamp_set daprd "$want"
   say "daprd $DAPR_VERSION ($("$out/daprd" --version 2>/dev/null)): built in $((SECONDS - start)) s into $out"
+}
+
+# The test binary of Dapr's own integration suites (docs/upstream-suites.md), after daprd so
+# that it reuses daprd's compiled packages.
+build_dapr_suites() {
+  local dir
+  dir=$(bash "$here/../upstream/build.sh") || die "building Dapr's integration suites failed (see the lines above)"
+  say "Dapr's integration suites $DAPR_VERSION: $dir/integration.test"
 }
 
 main() {
@@ -280,8 +288,9 @@ main() {
       redis) fetch_redis ;;
       nftables) fetch_nftables ;;
       daprd) build_daprd ;;
-      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; fetch_nftables; build_daprd ;;
-      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd all)" ;;
+      dapr-suites) build_dapr_suites ;;
+      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; fetch_nftables; build_daprd; build_dapr_suites ;;
+      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites all)" ;;
     esac
   done
 }

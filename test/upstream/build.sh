@@ -39,16 +39,14 @@ stamp_ok() { [[ -f $stamp && "$(cat "$stamp")" == "$want" && -x $out/integration
 
 export GOPROXY="file://$proxy_dir,$(go env GOPROXY)" GOFLAGS=-mod=readonly CGO_ENABLED=0
 
+# shellcheck source=../deps/dapr-copy.sh
+source "$root/test/deps/dapr-copy.sh"
+
 prepare_copy() {
   local src
   src=$(go mod download -json "github.com/dapr/dapr@$DAPR_VERSION" 2>>"$log" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p') || true
   [[ -n $src ]] || die "could not download github.com/dapr/dapr@$DAPR_VERSION from the Go module proxy; see $log"
-  rm -rf "$src_copy"
-  mkdir -p "$(dirname "$src_copy")"
-  cp -r "$src" "$src_copy"
-  chmod -R u+w "$src_copy"
-  rm -f "$src_copy/cmd/daprd/components/pubsub_pulsar.go" "$src_copy/cmd/daprd/components/pubsub_pulsar_test.go"
-  sed -i '/github.com\/apache\/pulsar-client-go v0.18.0 => github.com\/twmb/d; /github.com\/iskorotkov\/avro\/v2 v2.33.1/d' "$src_copy/go.mod"
+  dapr_writable_copy "$src" "$src_copy"
 }
 
 if ! stamp_ok; then

@@ -71,7 +71,7 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     const r = await run('bash', [fetchScript, 'kubelet'], { env: emptyCacheEnv('unknown', {}) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd all)",
+      "unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites all)",
     );
   });
 });
