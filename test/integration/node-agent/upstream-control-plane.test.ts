@@ -13,6 +13,7 @@ import { connect as tlsConnect } from 'node:tls';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../harness/wait.js';
+import { cmd } from '../../node-agent/cmd.js';
 
 const DAPR_DIR = daprBinDir();
 const DAPRD = join(DAPR_DIR, 'daprd');
@@ -52,6 +53,30 @@ function peerUriSan(ip: string, port: number): Promise<string | undefined> {
     sock.setTimeout(5000, () => sock.destroy(new Error(`TLS to ${ip}:${port} timed out`)));
     sock.on('error', fail);
   });
+}
+
+/** Runs a Node.js script inside a pod's network namespace; its stdout, or an error with its stderr. */
+async function nodeInPod(netns: string, script: string, args: readonly string[]): Promise<string> {
+  const r = await cmd('ip', ['netns', 'exec', netns, process.execPath, '-e', script, ...args]);
+  if (r.code !== 0) throw new Error(`${args.join(' ')} from ${netns}: ${r.stderr.trim()}`);
+  return r.stdout.trim();
+}
+
+/** The SANs of the certificate a TLS server presents to a client in a pod (host:port as the pod dials it). */
+function peerSanFromPod(netns: string, host: string, port: number): Promise<string> {
+  const script =
+    'const s = require("node:tls").connect({ host: process.argv[1], port: Number(process.argv[2]), ' +
+    'rejectUnauthorized: false, ALPNProtocols: ["h2"] }, () => { console.log(s.getPeerCertificate().subjectaltname); s.destroy(); });' +
+    's.setTimeout(5000, () => s.destroy(new Error("timeout"))); s.on("error", (e) => { console.error(e.message); process.exit(1); });';
+  return nodeInPod(netns, script, [host, String(port)]);
+}
+
+/** An HTTPS GET (no client certificate) from a pod: "HTTP <status>", or "error <message>". */
+function httpsStatusFromPod(netns: string, url: string): Promise<string> {
+  const script =
+    'require("node:https").get(process.argv[1], { rejectUnauthorized: false, timeout: 5000 }, (r) => { console.log("HTTP " + r.statusCode); r.destroy(); })' +
+    '.on("error", (e) => console.log("error " + e.message));';
+  return nodeInPod(netns, script, [url]);
 }
 
 async function healthz(ip: string): Promise<number> {
@@ -134,24 +159,31 @@ describe('the upstream Go control plane (v1.18.3) as pods run by the node agent'
     expect(placement.metadata?.name).toBe('dapr-placement-server-0');
     for (const p of [placement, operator]) expect(await healthz(p.status!.podIP!)).toBe(200);
     // Sentry signed their certificate requests (its own metric), reached through the Service
-    // name and port 443 (the agent's forwarder relays it to sentry's 50001).
+    // name and port 443 (the ClusterIP the agent's rules translate to sentry's 50001).
     const metrics = await (await fetch(`http://${sentryPod.status!.podIP}:9090/`)).text();
     const signed = Number(/^dapr_sentry_cert_sign_success_total (\S+)$/m.exec(metrics)?.[1] ?? 0);
     expect(signed).toBeGreaterThanOrEqual(2);
-    const sentryId = await peerUriSan(sentryPod.status!.podIP!, 443);
-    expect(sentryId).toBe('URI:spiffe://cluster.local/ns/dapr-system/dapr-sentry');
+    const opNetns = env.agent.podInfo('dapr-system', operator.metadata!.name!)!.netns!;
+    expect(await peerSanFromPod(opNetns, 'dapr-sentry.dapr-system.svc.cluster.local', 443)).toBe(
+      'URI:spiffe://cluster.local/ns/dapr-system/dapr-sentry',
+    );
     expect(await peerUriSan(placement.status!.podIP!, 50005)).toBe(
       'URI:spiffe://cluster.local/ns/dapr-system/dapr-placement',
     );
     // The StatefulSet pod's own name (hostname.subdomain) resolves in the other pods.
-    const opNetns = env.agent.podInfo('dapr-system', operator.metadata!.name!)!.netns!;
     expect(readFileSync(`/etc/netns/${opNetns}/hosts`, 'utf8')).toContain(
       `${placement.status!.podIP}\tdapr-placement-server-0.dapr-placement-server.dapr-system.svc.cluster.local`,
     );
-    // dapr-api:443 → 6500 wins the port over dapr-webhook:443 → 19443 on the operator pod (see service-ports.ts).
-    expect(await peerUriSan(operator.status!.podIP!, 443)).toMatch(
+    // dapr-api:443 → 6500 and dapr-webhook:443 → 19443 select the same pod: each Service has its
+    // own ClusterIP, so both work side by side.
+    expect(await peerSanFromPod(opNetns, 'dapr-api.dapr-system.svc.cluster.local', 443)).toMatch(
       /URI:spiffe:\/\/cluster\.local\/ns\/dapr-system\/dapr-operator/,
     );
+    // The webhook (no client certificate needed) answers HTTP; the API (mTLS) refuses a client without one.
+    expect(await httpsStatusFromPod(opNetns, 'https://dapr-webhook.dapr-system.svc/')).toMatch(
+      /^HTTP \d{3}$/,
+    );
+    expect(await httpsStatusFromPod(opNetns, 'https://dapr-api.dapr-system.svc/')).toMatch(/^error /);
     // The operator patched the Subscription CRD's conversion webhook with its namespace and the trust anchors.
     const crd = await get<{
       spec: {
