@@ -28,9 +28,18 @@ export function wrapInt32(n: number): number {
   return Number(BigInt.asIntN(32, BigInt(n)));
 }
 
-/** Quotes (" and ') trimmed from both ends first, then whitespace, in that order. */
+const isQuote = (c: string | undefined): boolean => c === '"' || c === "'";
+
+/**
+ * Quotes (" and ') trimmed from both ends first, then whitespace, in that order. Index walks,
+ * not a regex: `["']+$` retried at every quote of a long run, quadratic in the annotation.
+ */
 export function trimAddress(text: string): string {
-  return text.replace(/^["']+|["']+$/g, '').trim();
+  let start = 0;
+  while (isQuote(text[start])) start++;
+  let end = text.length;
+  while (end > start && isQuote(text[end - 1])) end--;
+  return text.slice(start, end).trim();
 }
 
 export interface KeyValue {
