@@ -27,7 +27,11 @@ export interface Growth {
 }
 
 /** Time of `run` on an input of size n and of size 4n. */
-export async function growth<T>(make: (size: number) => T, run: (input: T) => unknown, n: number): Promise<Growth> {
+export async function growth<T>(
+  make: (size: number) => T,
+  run: (input: T) => unknown,
+  n: number,
+): Promise<Growth> {
   const small = make(n);
   const large = make(4 * n);
   await bestTimeMs(() => run(small), 1); // warm-up: JIT and lazy initialisation

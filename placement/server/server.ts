@@ -20,7 +20,7 @@ import {
   REPORT_DAPR_STATUS_PATH,
   type Host,
 } from '../proto/placement.js';
-import { callerFromSubjectAltName } from '../../kit/security/workload-caller.js';
+import { callerFromCertificate } from '../../kit/security/workload-caller.js';
 import { authorizeHost, PlacementError } from './authz.js';
 import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
@@ -136,9 +136,7 @@ export class PlacementServer {
     if (this.#shuttingDown) return endWith(call, toStatus(SHUTTING_DOWN));
     if (!this.#opts.isLeader()) return endWith(call, toStatus(this.#notLeader()));
     const { mtls, log } = this.#opts;
-    const caller = mtls
-      ? callerFromSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
-      : undefined;
+    const caller = mtls ? callerFromCertificate(call.getAuthContext()?.sslPeerCertificate) : undefined;
     const diss = this.#dissemination;
     let stream: StreamId | undefined;
     let ended = false;

@@ -63,7 +63,9 @@ describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () 
       { type: 'A', der: Buffer.from('a') },
       { type: 'B', der: Buffer.from('b') },
     ]);
-    expect(decodePem(`${begin('X')}AAAA\r\n${end('X')}`)).toEqual([{ type: 'X', der: Buffer.from([0, 0, 0]) }]);
+    expect(decodePem(`${begin('X')}AAAA\r\n${end('X')}`)).toEqual([
+      { type: 'X', der: Buffer.from([0, 0, 0]) },
+    ]);
     expect(decodePem(`-----BEGIN X-Y-----\nAAAA\n-----END X-Y-----\n`)).toEqual([]);
   });
 
@@ -73,7 +75,20 @@ describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () 
   });
 
   it('property: any input decodes to well-formed blocks or none, never a throw', () => {
-    const alphabet = ['-----BEGIN ', '-----END ', '-----', CSR_TYPE, ' ', '\n', '\r', '=', 'AAAA', ':', '!', '-'];
+    const alphabet = [
+      '-----BEGIN ',
+      '-----END ',
+      '-----',
+      CSR_TYPE,
+      ' ',
+      '\n',
+      '\r',
+      '=',
+      'AAAA',
+      ':',
+      '!',
+      '-',
+    ];
     fc.assert(
       fc.property(hostileText(alphabet), (text) => {
         for (const block of decodePem(text)) {

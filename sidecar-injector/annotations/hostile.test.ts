@@ -50,7 +50,9 @@ describe('injector quantities are bounded like Kubernetes reads them (issue 15)'
     const { values } = parseAnnotations({ 'dapr.io/sidecar-cpu-limit': '1e300000000' });
     const warnings: string[] = [];
     expect(sidecarResources(values, warnings)).toBeUndefined();
-    expect(warnings).toEqual(['invalid cpu limit "1e300000000" (larger than 2^63-1); sidecar resources ignored']);
+    expect(warnings).toEqual([
+      'invalid cpu limit "1e300000000" (larger than 2^63-1); sidecar resources ignored',
+    ]);
   });
 
   it('property: any text gets a canonical form or a reason, never a throw, in bounded time', () => {
