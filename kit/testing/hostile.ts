@@ -3,6 +3,8 @@
 // not absolute times, so the checks hold on a slow or busy machine; each time is the best of a
 // few runs, so one garbage collection or scheduling pause does not decide the result.
 import fc from 'fast-check';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /** Milliseconds of the fastest of `runs` calls (sync or async). */
 export async function bestTimeMs(run: () => unknown, runs = 3): Promise<number> {
@@ -54,4 +56,22 @@ export function hostileText(alphabet: readonly string[], maxLength = 512): fc.Ar
   return fc
     .array(fc.oneof(fc.constantFrom(...alphabet), fc.string({ maxLength: 4 })), { maxLength })
     .map((parts) => parts.join(''));
+}
+
+let gc: (() => void) | undefined;
+
+/** A full garbage collection, so heap sizes compare live data (exposes gc on first use). */
+export function collectGarbage(): void {
+  if (gc === undefined) {
+    setFlagsFromString('--expose-gc');
+    gc = runInNewContext('gc') as () => void;
+  }
+  gc();
+}
+
+/** Bytes of live JavaScript heap and buffers, after a full collection. */
+export function liveBytes(): number {
+  collectGarbage();
+  const usage = process.memoryUsage();
+  return usage.heapUsed + usage.arrayBuffers;
 }
