@@ -60,27 +60,38 @@ function want(el: Element | undefined, tag: number, what: string): Element {
   return el;
 }
 
+function firstChild(der: Buffer, parent: Element): Element | undefined {
+  for (const child of childrenOf(der, parent)) return child;
+  return undefined;
+}
+
+/** The SAN extension's value (the OCTET STRING's contents), or undefined for another extension. */
+function subjectAltNameValue(der: Buffer, extension: Element): Element | undefined {
+  const parts = [...childrenOf(der, want(extension, SEQUENCE, 'extension'))];
+  const oid = want(parts[0], OID, 'extension id');
+  if (!der.subarray(oid.start, oid.end).equals(SUBJECT_ALT_NAME_OID)) return undefined;
+  return want(parts[1]?.tag === BOOLEAN ? parts[2] : parts[1], OCTET_STRING, 'extension value');
+}
+
 /** The DNS and URI entries of a certificate's SAN extension (both empty without one). */
 export function subjectAltNames(certificateDer: Buffer): SubjectAltNames {
-  const certificate = want(element(certificateDer, 0, certificateDer.length), SEQUENCE, 'certificate');
-  const tbs = want(childrenOf(certificateDer, certificate).next().value, SEQUENCE, 'tbsCertificate');
+  const der = certificateDer;
+  const certificate = want(element(der, 0, der.length), SEQUENCE, 'certificate');
+  const tbs = want(firstChild(der, certificate), SEQUENCE, 'tbsCertificate');
+  const extensions = [...childrenOf(der, tbs)].find((field) => field.tag === EXTENSIONS);
   const dns: string[] = [];
   const uris: string[] = [];
-  for (const field of childrenOf(certificateDer, tbs)) {
-    if (field.tag !== EXTENSIONS) continue;
-    const list = want(childrenOf(certificateDer, field).next().value, SEQUENCE, 'extensions');
-    for (const ext of childrenOf(certificateDer, list)) {
-      const parts = [...childrenOf(certificateDer, want(ext, SEQUENCE, 'extension'))];
-      const oid = want(parts[0], OID, 'extension id');
-      if (!certificateDer.subarray(oid.start, oid.end).equals(SUBJECT_ALT_NAME_OID)) continue;
-      const value = want(parts[1]?.tag === BOOLEAN ? parts[2] : parts[1], OCTET_STRING, 'extension value');
-      const names = want(element(certificateDer, value.start, value.end), SEQUENCE, 'subjectAltName');
-      if (names.end !== value.end) throw new CertificateDerError('trailing data after subjectAltName');
-      for (const name of childrenOf(certificateDer, names)) {
-        const text = certificateDer.toString('latin1', name.start, name.end);
-        if (name.tag === DNS_NAME) dns.push(text);
-        else if (name.tag === URI) uris.push(text);
-      }
+  if (extensions === undefined) return { dns, uris };
+  const list = want(firstChild(der, extensions), SEQUENCE, 'extensions');
+  for (const extension of childrenOf(der, list)) {
+    const value = subjectAltNameValue(der, extension);
+    if (value === undefined) continue;
+    const names = want(element(der, value.start, value.end), SEQUENCE, 'subjectAltName');
+    if (names.end !== value.end) throw new CertificateDerError('trailing data after subjectAltName');
+    for (const name of childrenOf(der, names)) {
+      const text = der.toString('latin1', name.start, name.end);
+      if (name.tag === DNS_NAME) dns.push(text);
+      else if (name.tag === URI) uris.push(text);
     }
   }
   return { dns, uris };

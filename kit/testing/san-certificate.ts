@@ -21,7 +21,7 @@ export async function certificateWithSans(names: readonly SanEntry[]): Promise<B
     notBefore: new Date(Date.now() - 60_000),
     notAfter: new Date(Date.now() + 3_600_000),
     signingAlgorithm: alg,
-    keys: keys as unknown as Parameters<typeof x509.X509CertificateGenerator.createSelfSigned>[0]['keys'],
+    keys,
     extensions: names.length > 0 ? [new x509.SubjectAlternativeNameExtension([...names])] : [],
   });
   return Buffer.from(cert.rawData);

@@ -53,36 +53,46 @@ function decimalExponent(suffix: string): number | string {
   return exp;
 }
 
-function parse(text: string): Outcome {
-  if (text.length > MAX_QUANTITY_LENGTH) {
-    return { reason: `longer than ${MAX_QUANTITY_LENGTH} characters` };
+/** The format a suffix implies. */
+function formatOf(suffix: string): Format {
+  if (suffix !== '' && BINARY_SUFFIXES.indexOf(suffix) > 0) return 'BinarySI';
+  return EXPONENT_SUFFIX.test(suffix) ? 'DecimalExponent' : 'DecimalSI';
+}
+
+/**
+ * digits x 10^-fractionDigits x the suffix, in nanos rounded away from zero, or a reason. The
+ * decimal exponent is checked against the value's order of magnitude before any power is built.
+ */
+function nanosOf(digits: string, fractionDigits: number, suffix: string): bigint | string {
+  let num = BigInt(digits) * NANO;
+  let den = 10n ** BigInt(fractionDigits);
+  if (formatOf(suffix) === 'BinarySI') {
+    num *= 1024n ** BigInt(BINARY_SUFFIXES.indexOf(suffix));
+  } else {
+    const exp = decimalExponent(suffix);
+    if (typeof exp === 'string') return exp;
+    // value = digits * 10^(exp - fraction digits); its leading digit sits at 10^order.
+    const order = digits.length - 1 + exp - fractionDigits;
+    if (order > 18) return 'larger than 2^63-1';
+    if (order < -10) return 1n; // below 1n: rounded away from zero, without computing 10^-exp
+    if (exp >= 0) num *= 10n ** BigInt(exp);
+    else den *= 10n ** BigInt(-exp);
   }
+  const nanos = num / den + (num % den === 0n ? 0n : 1n);
+  return nanos > MAX_ALLOWED_NANOS ? 'larger than 2^63-1' : nanos;
+}
+
+function parse(text: string): Outcome {
+  if (text.length > MAX_QUANTITY_LENGTH) return { reason: `longer than ${MAX_QUANTITY_LENGTH} characters` };
   const m = QUANTITY.exec(text);
   if (m === null) return { reason: 'not a quantity' };
   const [, sign = '', whole = '', fraction = '', suffix = ''] = m;
   if (whole === '' && fraction === '') return { reason: 'not a quantity' };
   const digits = `${whole}${fraction}`.replace(/^0+/, '');
-  const binary = BINARY_SUFFIXES.indexOf(suffix);
-  const format: Format =
-    suffix !== '' && binary > 0 ? 'BinarySI' : EXPONENT_SUFFIX.test(suffix) ? 'DecimalExponent' : 'DecimalSI';
+  const format = formatOf(suffix);
   if (digits === '') return { parsed: { nanos: 0n, format } };
-  let num = BigInt(digits) * NANO;
-  let den = 10n ** BigInt(fraction.length);
-  if (format === 'BinarySI') {
-    num *= 1024n ** BigInt(binary);
-  } else {
-    const exp = decimalExponent(suffix);
-    if (typeof exp === 'string') return { reason: exp };
-    // value = digits * 10^(exp - fraction digits); its leading digit sits at 10^order.
-    const order = digits.length - 1 + exp - fraction.length;
-    if (order > 18) return { reason: 'larger than 2^63-1' };
-    // Below 1n: rounded away from zero to 1n, without computing 10^-exp.
-    if (order < -10) return { parsed: { nanos: sign === '-' ? -1n : 1n, format } };
-    if (exp >= 0) num *= 10n ** BigInt(exp);
-    else den *= 10n ** BigInt(-exp);
-  }
-  const nanos = num / den + (num % den === 0n ? 0n : 1n);
-  if (nanos > MAX_ALLOWED_NANOS) return { reason: 'larger than 2^63-1' };
+  const nanos = nanosOf(digits, fraction.length, suffix);
+  if (typeof nanos === 'string') return { reason: nanos };
   return { parsed: { nanos: sign === '-' ? -nanos : nanos, format } };
 }
 
