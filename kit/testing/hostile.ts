@@ -28,7 +28,11 @@ export interface Growth {
   readonly ratio: number;
 }
 
-/** Time of `run` on an input of size n and of size 4n. */
+/**
+ * Time of `run` on an input of size n and of size 4n. A ratio at or over LINEAR_RATIO_LIMIT is
+ * measured again (up to three times in all) and the lowest kept: a busy machine can slow one
+ * measurement, but a quadratic decoder is slow on every one.
+ */
 export async function growth<T>(
   make: (size: number) => T,
   run: (input: T) => unknown,
@@ -37,9 +41,14 @@ export async function growth<T>(
   const small = make(n);
   const large = make(4 * n);
   await bestTimeMs(() => run(small), 1); // warm-up: JIT and lazy initialisation
-  const smallMs = await bestTimeMs(() => run(small));
-  const largeMs = await bestTimeMs(() => run(large));
-  return { smallMs, largeMs, ratio: largeMs / Math.max(smallMs, 1) };
+  let best: Growth | undefined;
+  for (let attempt = 0; attempt < 3 && (best === undefined || best.ratio >= LINEAR_RATIO_LIMIT); attempt++) {
+    const smallMs = await bestTimeMs(() => run(small));
+    const largeMs = await bestTimeMs(() => run(large));
+    const measured = { smallMs, largeMs, ratio: largeMs / Math.max(smallMs, 1) };
+    if (best === undefined || measured.ratio < best.ratio) best = measured;
+  }
+  return best!;
 }
 
 /**
@@ -74,4 +83,46 @@ export function liveBytes(): number {
   collectGarbage();
   const usage = process.memoryUsage();
   return usage.heapUsed + usage.arrayBuffers;
+}
+
+/** Valid encodings with bytes changed, cut short or appended, and plain random bytes. */
+export function mutatedBytes(seeds: readonly Buffer[], maxRandom = 512): fc.Arbitrary<Buffer> {
+  const mutated = fc
+    .tuple(
+      fc.constantFrom(...seeds),
+      fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+      fc.option(fc.nat(), { nil: undefined }),
+      fc.uint8Array({ maxLength: 16 }),
+    )
+    .map(([seed, flips, cut, tail]) => {
+      const copy = Buffer.from(seed);
+      for (const [at, byte] of flips) if (copy.length > 0) copy[at % copy.length] = byte;
+      const kept = cut === undefined ? copy : copy.subarray(0, cut % (copy.length + 1));
+      return Buffer.concat([kept, Buffer.from(tail)]);
+    });
+  const random = fc.uint8Array({ maxLength: maxRandom }).map((b) => Buffer.from(b));
+  return fc.oneof(mutated, random);
+}
+
+/**
+ * The decoder contract for untrusted bytes: `decode` returns, or throws an error `isClear`
+ * accepts (its own error type, with a message); any other throw fails the property.
+ */
+export function assertDecodesOrRefuses(
+  inputs: fc.Arbitrary<Buffer>,
+  decode: (input: Buffer) => unknown,
+  isClear: (err: unknown) => boolean,
+): void {
+  fc.assert(
+    fc.property(inputs, (input) => {
+      try {
+        decode(input);
+      } catch (err) {
+        if (!isClear(err) || !(err instanceof Error) || err.message === '') {
+          throw new Error(`unclear failure for ${input.toString('hex')}: ${String(err)}`, { cause: err });
+        }
+      }
+    }),
+    { numRuns: PROPERTY_RUNS },
+  );
 }
