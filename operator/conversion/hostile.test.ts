@@ -15,8 +15,9 @@ const subscription = (i: number): Record<string, unknown> => ({
   spec: { pubsubname: 'p', topic: 't', route: '/r', metadata: { k: 'v' } },
 });
 
-const reviewOf = (objects: unknown[], desiredAPIVersion: string): Review =>
-  ({ request: { uid: 'u', desiredAPIVersion, objects } }) as unknown as Review;
+const reviewOf = (objects: unknown[], desiredAPIVersion: string): Review => ({
+  request: { uid: 'u', desiredAPIVersion, objects },
+});
 
 describe('ConversionReview on hostile input (issue 15)', () => {
   it('property: any objects give Success, or Failure with a message', () => {
