@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { DAPR_KINDS } from '../cache/kinds.js';
 import { ResourceCache, type KubeObject } from '../cache/resource-cache.js';
-import { liveBytes } from '../../kit/testing/hostile.js';
+import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 import { KindBroadcaster, MAX_QUEUED_EVENTS, StreamWatcher, type StreamSink } from './streams.js';
 
 /** A client that never reads: every write reports a full buffer and nothing ever drains. */
@@ -93,9 +93,11 @@ describe('operator streams with a client that stops reading (issue 15)', () => {
     expect(stalled.every((s) => s.ended)).toBe(true);
     expect(broadcaster.watcherCount).toBe(51); // removal is the server's job; they no longer queue
     latencies.sort((a, b) => a - b);
+    reportMeasurement('operator honest event, p99', latencies[Math.floor(latencies.length * 0.99)]!, 'ms');
     expect(latencies[Math.floor(latencies.length * 0.99)]).toBeLessThan(100);
     await settle();
     const grown = liveBytes() - before;
+    reportMeasurement('operator memory growth', grown / 1048576, 'MiB');
     // Unbounded queues would keep all 400 encoded events (~100 MiB) alive; bounded ones keep
     // none once every stalled stream has ended.
     expect(grown).toBeLessThan(MAX_QUEUED_EVENTS * 256 * 1024);

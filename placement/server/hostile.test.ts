@@ -8,7 +8,7 @@ import { emptyHost, encodeOrder, HostOperation, type Host } from '../proto/place
 import { MAX_BUFFERED_BYTES_PER_STREAM, MAX_ENTITIES_PER_HOST } from './limits.js';
 import { startLoopbackServer, type RunningServer } from './loopback.js';
 import { TestDaprd } from './testing.js';
-import { liveBytes } from '../../kit/testing/hostile.js';
+import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -140,6 +140,9 @@ describe('placement under hostile sidecars (issue 15)', () => {
     expect(closedAtRound).toBeDefined();
     expect(closedAtRound!).toBeLessThan(Math.ceil(MAX_BUFFERED_BYTES_PER_STREAM / (1.8 * 1024 * 1024)) + 8); // + socket and flow-control windows
     latencies.sort((a, b) => a - b);
+    reportMeasurement('placement honest round, slowest', latencies.at(-1)!, 'ms');
+    reportMeasurement('placement closed at round', closedAtRound ?? -1, '');
+    reportMeasurement('placement memory growth', (liveBytes() - before) / 1048576, 'MiB');
     expect(latencies.at(-1)!).toBeLessThan(2_000);
     // Buffered orders of an unread stream would grow by ~2 MB a round; bounded, they stop at the limit.
     expect(liveBytes() - before).toBeLessThan(2 * MAX_BUFFERED_BYTES_PER_STREAM);
