@@ -14,8 +14,10 @@ class StalledSink implements StreamSink {
     this.writes++;
     return false;
   }
+  /** Held like a real stream's 'drain' listeners, so what waits on them stays alive. */
+  readonly waiting: (() => void)[] = [];
   drained(): Promise<void> {
-    return new Promise(() => undefined);
+    return new Promise((resolve) => this.waiting.push(resolve));
   }
   end(): void {
     this.ended = true;

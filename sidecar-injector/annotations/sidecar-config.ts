@@ -6,7 +6,7 @@ import { serviceAddress, type InjectorConfig } from './injector-config.js';
 import { parseAnnotations } from './parse.js';
 import type { AnnotationValues } from './table.js';
 import { canonicalQuantity, quantityProblem } from './quantity.js';
-import { parseNameList } from './values.js';
+import { parseNameList, shownValue } from './values.js';
 
 const KEPT_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs', 'h2c']);
 
@@ -116,7 +116,7 @@ export function sidecarResources(a: AnnotationValues, warnings: string[]): Resou
     const canonical = canonicalQuantity(value);
     if (canonical === undefined) {
       warnings.push(
-        `invalid ${resource} ${group === 'requests' ? 'request' : 'limit'} "${value}" (${quantityProblem(value) ?? 'not a quantity'}); sidecar resources ignored`,
+        `invalid ${resource} ${group === 'requests' ? 'request' : 'limit'} "${shownValue(value)}" (${quantityProblem(value) ?? 'not a quantity'}); sidecar resources ignored`,
       );
       return undefined;
     }

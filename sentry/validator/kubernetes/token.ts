@@ -1,5 +1,6 @@
 // Reads the pod name from a projected service-account token. The token was already
 // authenticated by TokenReview, so its signature is not checked again here.
+import { jsonDepthProblem } from '../../../kit/json-depth.js';
 import { rejected } from '../validator.js';
 
 interface KubernetesClaims {
@@ -10,8 +11,10 @@ function decodeSegment(segment: string | undefined): KubernetesClaims | null | s
   if (segment === undefined || segment === '' || !/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) {
     throw new Error('malformed JWT segment');
   }
-  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as
-    KubernetesClaims | null | string | number | boolean;
+  const json = Buffer.from(segment, 'base64url').toString('utf8');
+  const tooDeep = jsonDepthProblem(json);
+  if (tooDeep !== undefined) throw new Error(tooDeep);
+  return JSON.parse(json) as KubernetesClaims | null | string | number | boolean;
 }
 
 /** The `kubernetes.io.pod.name` claim; throws a `validation` SentryError when it is absent. */
