@@ -40,6 +40,9 @@ export class StreamWatcher {
   readonly #log: Logger | undefined;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Resolves on close or end: a send waiting for a client that never drains stops waiting. */
+  readonly #whenClosed: Promise<void>;
+  #signalClosed: () => void = () => undefined;
   #sent = 0;
   /** Events accepted by offer() and not yet handed to the sink. */
   #queued = 0;
@@ -49,6 +52,7 @@ export class StreamWatcher {
     this.onlyName = onlyName;
     this.#sink = sink;
     this.#log = log;
+    this.#whenClosed = new Promise((resolve) => (this.#signalClosed = resolve));
   }
 
   get closed(): boolean {
@@ -73,12 +77,13 @@ export class StreamWatcher {
   /** Stops sending (the client went away). */
   close(): void {
     this.#closed = true;
+    this.#signalClosed();
   }
 
   /** Ends the stream with OK (shutdown). */
   end(): void {
     if (this.#closed) return;
-    this.#closed = true;
+    this.close();
     this.#sink.end();
   }
 
@@ -121,7 +126,9 @@ export class StreamWatcher {
     }
     if (this.#closed) return;
     this.#sent++;
-    if (!this.#sink.write(bytes)) await this.#sink.drained();
+    // Once ended, what waits behind this write is dropped at once, not when a client that stopped
+    // reading finally does: the queue's events are released with the stream.
+    if (!this.#sink.write(bytes)) await Promise.race([this.#sink.drained(), this.#whenClosed]);
   }
 }
 
