@@ -122,6 +122,13 @@ function userCredentials(
   };
 }
 
+/** A walk from the end, not /\/+$/: that regex retries at every slash of a run (quadratic). */
+function withoutTrailingSlashes(url: string): string {
+  let end = url.length;
+  while (end > 0 && url[end - 1] === '/') end--;
+  return url.slice(0, end);
+}
+
 /** Reads the current context of a parsed kubeconfig; `path` resolves relative file names. */
 export function kubeconfigConnection(
   doc: unknown,
@@ -138,7 +145,7 @@ export function kubeconfigConnection(
   if (server === undefined) throw new KubeConfigError(`kubeconfig ${path}: cluster has no server`);
   const baseDir = dirname(path);
   return {
-    server: server.replace(/\/+$/, ''),
+    server: withoutTrailingSlashes(server),
     ca: material(cluster, 'certificate-authority', baseDir, files),
     insecureSkipTlsVerify: cluster['insecure-skip-tls-verify'] === true,
     tlsServerName: str(cluster, 'tls-server-name'),

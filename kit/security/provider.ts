@@ -12,6 +12,7 @@ import { dirname } from 'node:path';
 import type { experimental } from '@grpc/grpc-js';
 import type { HealthTarget } from '../health-targets.js';
 import type { Logger } from '../logger.js';
+import { checkOnlyUriSan, subjectAltNames } from './subject-alt-names.js';
 
 export type KeyAlgorithm = 'ed25519' | 'rsa';
 
@@ -134,22 +135,10 @@ function splitPem(pem: string): X509Certificate[] {
   return blocks.map((b) => new X509Certificate(b));
 }
 
-/** The required DNS names the certificate does not carry. */
+/** The required DNS names the certificate does not carry (read from its DER, not Node's text). */
 export function missingDnsNames(cert: X509Certificate, required: readonly string[]): string[] {
-  const names = new Set(
-    (cert.subjectAltName ?? '')
-      .split(', ')
-      .filter((n) => n.startsWith('DNS:'))
-      .map((n) => n.slice(4)),
-  );
+  const names = new Set(subjectAltNames(cert.raw).dns);
   return required.filter((n) => !names.has(n));
-}
-
-function uriSans(cert: X509Certificate): string[] {
-  return (cert.subjectAltName ?? '')
-    .split(', ')
-    .filter((n) => n.startsWith('URI:'))
-    .map((n) => n.slice(4));
 }
 
 /**
@@ -172,10 +161,8 @@ export function verifySvid(
     throw new Error('the certificate does not carry our public key');
   }
   if (leaf.ca) throw new Error('the leaf certificate is a CA');
-  const ids = uriSans(leaf);
-  if (ids.length !== 1 || ids[0] !== expectedId) {
-    throw new Error(`the certificate names ${JSON.stringify(ids)}, expected exactly ${expectedId}`);
-  }
+  const wrongId = checkOnlyUriSan(leaf.raw, expectedId);
+  if (wrongId !== undefined) throw wrongId;
   checkChain(chain, anchors);
   return leaf;
 }

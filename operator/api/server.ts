@@ -30,7 +30,8 @@ import {
 import { authorize } from './authz.js';
 import { shuttingDown, toApiError, type ApiError } from './errors.js';
 import {
-  callerFromSubjectAltName,
+  callerFromCertificate,
+  type PeerCertificateDer,
   type WorkloadCaller as Caller,
 } from '../../kit/security/workload-caller.js';
 import { getResponse, isGetMethod, isListMethod, listResponse } from './resources.js';
@@ -88,9 +89,9 @@ export interface OperatorApiServerOptions {
 }
 
 function callerOf(call: {
-  getAuthContext(): { sslPeerCertificate?: { subjectaltname?: string } } | undefined;
+  getAuthContext(): { sslPeerCertificate?: PeerCertificateDer } | undefined;
 }): Caller | undefined {
-  return callerFromSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname);
+  return callerFromCertificate(call.getAuthContext()?.sslPeerCertificate);
 }
 
 export class OperatorApiServer {

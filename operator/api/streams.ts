@@ -4,7 +4,8 @@
 // queue, waiting for the connection to drain when the client reads slowly. The JSON (with
 // secrets resolved) is built once per change and namespace, however many sidecars watch.
 // Nothing is sent on connect; if a secret cannot be resolved, that watcher's stream ends (OK),
-// as upstream's does, and daprd reconnects.
+// as upstream's does, and daprd reconnects. A watcher whose client stops reading is ended the
+// same way once MAX_QUEUED_EVENTS wait (docs/operator.md, Limits): daprd reconnects and re-lists.
 import type { Logger } from '../../kit/logger.js';
 import type { Change, KubeObject, ResourceCache } from '../cache/resource-cache.js';
 import { encodeEvent } from '../proto/operator.js';
@@ -20,6 +21,14 @@ export interface StreamSink {
   end(): void;
 }
 
+/**
+ * Events one watcher may have waiting for its client. Upstream gives each watcher a channel of
+ * 10 and then blocks its informer (every other watcher waits); we never block, and end a stream
+ * this far behind instead. Ten times upstream's channel absorbs an honest burst (an apply of many
+ * components) while a client that stopped reading holds at most this many events.
+ */
+export const MAX_QUEUED_EVENTS = 100;
+
 /** Encoded events of one change, built on first use and shared by every watcher. */
 type EncodedEvents = (object: KubeObject, type: number) => Promise<Buffer>;
 
@@ -31,17 +40,28 @@ export class StreamWatcher {
   readonly #log: Logger | undefined;
   #tail: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Resolves on close or end: a send waiting for a client that never drains stops waiting. */
+  readonly #whenClosed: Promise<void>;
+  #signalClosed: () => void = () => undefined;
   #sent = 0;
+  /** Events accepted by offer() and not yet handed to the sink. */
+  #queued = 0;
 
   constructor(appId: string, onlyName: string | undefined, sink: StreamSink, log?: Logger) {
     this.appId = appId;
     this.onlyName = onlyName;
     this.#sink = sink;
     this.#log = log;
+    this.#whenClosed = new Promise((resolve) => (this.#signalClosed = resolve));
   }
 
   get closed(): boolean {
     return this.#closed;
+  }
+
+  /** Events waiting for the client (tests). */
+  get queued(): number {
+    return this.#queued;
   }
 
   /** Messages written so far (tests). */
@@ -57,12 +77,13 @@ export class StreamWatcher {
   /** Stops sending (the client went away). */
   close(): void {
     this.#closed = true;
+    this.#signalClosed();
   }
 
   /** Ends the stream with OK (shutdown). */
   end(): void {
     if (this.#closed) return;
-    this.#closed = true;
+    this.close();
     this.#sink.end();
   }
 
@@ -71,26 +92,43 @@ export class StreamWatcher {
     if (this.onlyName !== undefined && change.object.metadata.name !== this.onlyName) return;
     const message = messageFor(change, this.appId);
     if (message === undefined) return;
+    if (this.#queued >= MAX_QUEUED_EVENTS) {
+      this.#log?.warn(
+        `Ending the stream of ${this.appId}: ${MAX_QUEUED_EVENTS} events wait for a client that does not read`,
+      );
+      this.end();
+      return;
+    }
+    this.#queued++;
     const pending = encoded(message.object, message.type);
     pending.catch(() => undefined); // reported below, in order
     this.#tail = this.#tail.then(async () => {
-      if (this.#closed) return;
-      let bytes: Buffer;
       try {
-        bytes = await pending;
-      } catch (err) {
-        const { namespace, name } = message.object.metadata;
-        this.#log?.warn(
-          `Ending the stream of ${this.appId}: cannot resolve the secrets of ${message.object.kind} ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`,
-        );
-        this.#closed = true;
-        this.#sink.end();
-        return;
+        await this.#send(message.object, pending);
+      } finally {
+        this.#queued--;
       }
-      if (this.#closed) return;
-      this.#sent++;
-      if (!this.#sink.write(bytes)) await this.#sink.drained();
     });
+  }
+
+  async #send(object: KubeObject, pending: Promise<Buffer>): Promise<void> {
+    if (this.#closed) return;
+    let bytes: Buffer;
+    try {
+      bytes = await pending;
+    } catch (err) {
+      const { namespace, name } = object.metadata;
+      this.#log?.warn(
+        `Ending the stream of ${this.appId}: cannot resolve the secrets of ${object.kind} ${namespace}/${name}: ${err instanceof Error ? err.message : String(err)}`,
+      );
+      this.end();
+      return;
+    }
+    if (this.#closed) return;
+    this.#sent++;
+    // Once ended, what waits behind this write is dropped at once, not when a client that stopped
+    // reading finally does: the queue's events are released with the stream.
+    if (!this.#sink.write(bytes)) await Promise.race([this.#sink.drained(), this.#whenClosed]);
   }
 }
 

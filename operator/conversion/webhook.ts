@@ -6,6 +6,7 @@
 // The serving certificate is the operator's SVID (it carries the DNS SAN dapr-webhook.<ns>.svc
 // that the apiserver checks). It rotates: every identity update swaps the secure context, so
 // new connections get the new certificate without a restart. No client certificate is asked for.
+import { jsonDepthProblem } from '../../kit/json-depth.js';
 import { createServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { applyServerTimeouts, formatAddress, serveUntilAborted } from '../../kit/http-serve.js';
@@ -75,7 +76,9 @@ function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
 
 function parseReview(body: Buffer): ConversionReview | undefined {
   try {
-    const review = JSON.parse(body.toString('utf8')) as unknown;
+    const text = body.toString('utf8');
+    if (jsonDepthProblem(text) !== undefined) return undefined;
+    const review = JSON.parse(text) as unknown;
     if (typeof review !== 'object' || review === null) return undefined;
     const request = (review as ConversionReview).request;
     return typeof request === 'object' && request !== null ? review : undefined;

@@ -12,7 +12,7 @@ import {
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import type { PeerCertificate } from 'node:tls';
+import { checkOnlyUriSan } from '../../kit/security/subject-alt-names.js';
 import {
   decodeEvent,
   decodeList,
@@ -74,13 +74,6 @@ export interface DaprdClientOptions extends DaprdIdentity {
 /** daprd's per-attempt deadline for the startup calls (§1.7). */
 export const UNARY_DEADLINE_MS = 5_000;
 
-function uriSans(cert: PeerCertificate): string[] {
-  return (cert.subjectaltname ?? '')
-    .split(', ')
-    .filter((n) => n.startsWith('URI:'))
-    .map((n) => n.slice(4));
-}
-
 /** One gRPC connection to the operator. */
 export class OperatorConnection {
   readonly #client: Client & Record<string, Unary | ServerStream>;
@@ -89,12 +82,7 @@ export class OperatorConnection {
   constructor(options: DaprdClientOptions) {
     const creds = credentials.createSsl(options.trustAnchorsPem, options.keyPem, options.chainPem, {
       // go-spiffe: the exact SPIFFE ID, never the hostname.
-      checkServerIdentity: (_host, cert) => {
-        const ids = uriSans(cert);
-        return ids.length === 1 && ids[0] === options.operatorId
-          ? undefined
-          : new Error(`operator presented ${JSON.stringify(ids)}, expected ${options.operatorId}`);
-      },
+      checkServerIdentity: (_host, cert) => checkOnlyUriSan(cert.raw, options.operatorId),
     });
     this.#client = new OperatorClient(options.address, creds, {
       'grpc.ssl_target_name_override': 'dapr-api',

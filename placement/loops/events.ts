@@ -28,7 +28,12 @@ export type LoopEvent =
     };
 
 /** gRPC status codes the loops close streams with (numbers as in grpc's Status). */
-export const StreamCode = { InvalidArgument: 3, DeadlineExceeded: 4, PermissionDenied: 7 } as const;
+export const StreamCode = {
+  InvalidArgument: 3,
+  DeadlineExceeded: 4,
+  PermissionDenied: 7,
+  ResourceExhausted: 8,
+} as const;
 export type StreamCodeName = keyof typeof StreamCode;
 
 export type LoopCommand =

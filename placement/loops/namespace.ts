@@ -17,6 +17,7 @@ import {
   type PlacementTables,
 } from '../proto/placement.js';
 import { unreachable, type LoopCommand, type LoopEvent, type StreamId, type TimerName } from './events.js';
+import { HostStore, MAX_TABLE_BYTES } from './host-store.js';
 
 export interface NamespaceLoopOptions {
   /** The namespace this loop owns (Host.namespace of every member's first message). */
@@ -51,7 +52,7 @@ export class NamespaceLoop {
   /** Streams that take part in rounds, in join order. */
   readonly #members = new Map<StreamId, Member>();
   /** Hosts with at least one actor type, by stream (entities sorted). */
-  readonly #store = new Map<StreamId, Host>();
+  readonly #store = new HostStore();
   /** Streams connected while a round (or the coalesce window) was running, with their latest report. */
   readonly #pendingAdds = new Map<StreamId, Host>();
   /** Closed streams whose store entries are still to be removed. */
@@ -173,6 +174,18 @@ export class NamespaceLoop {
 
   /** doReport: a changed store starts (or pre-empts) a round; otherwise a no-actor stream gets a push. */
   #report(stream: StreamId, host: Host, alreadyChanged: boolean): void {
+    const bytes = this.#store.tableBytesWith(stream, host);
+    if (host.entities.length > 0 && bytes > MAX_TABLE_BYTES) {
+      this.#refuse(
+        stream,
+        `the table of namespace ${this.#opts.namespace} would be ${bytes} bytes with this host's ${host.entities.length} actor types, over the limit of ${MAX_TABLE_BYTES}`,
+      );
+      if (alreadyChanged && this.#members.size > 0 && this.#phase === 'idle') {
+        this.#absorbQueues();
+        this.#startRound();
+      }
+      return;
+    }
     const changed = this.#storeSet(stream, host) || alreadyChanged;
     if (changed) {
       if (this.#phase === 'idle') this.#absorbQueues();
@@ -180,6 +193,12 @@ export class NamespaceLoop {
     } else if (!this.#store.has(stream)) {
       this.#push([stream]);
     }
+  }
+
+  /** Ends a stream whose report cannot be taken, as if it had closed; the others carry on. */
+  #refuse(stream: StreamId, message: string): void {
+    this.#out.push({ kind: 'close', stream, code: 'ResourceExhausted', message });
+    this.#closed(stream);
   }
 
   #ack(stream: StreamId, host: Host): void {

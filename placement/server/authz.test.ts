@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { emptyHost, HostOperation, type Host } from '../proto/placement.js';
-import { callerFromSubjectAltName, type WorkloadCaller } from '../../kit/security/workload-caller.js';
+import { callerFromCertificate, type WorkloadCaller } from '../../kit/security/workload-caller.js';
+import { certificateWithSans, type SanEntry } from '../../kit/testing/san-certificate.js';
 import { authorizeHost } from './authz.js';
 
 const report: Host = {
@@ -156,26 +157,31 @@ describe('placement §3 validation on every message, in order', () => {
 });
 
 describe('placement §3 caller identity from the peer certificate', () => {
-  it.each<[string, string | undefined, WorkloadCaller | undefined]>([
-    ['a daprd SVID', 'URI:spiffe://public/ns/default/myapp', { namespace: 'default', appId: 'myapp' }],
-    ['any trust domain is accepted', 'URI:spiffe://other.td/ns/prod/x', { namespace: 'prod', appId: 'x' }],
-    [
-      'extra path segments are allowed',
-      'URI:spiffe://public/ns/default/myapp/extra',
-      { namespace: 'default', appId: 'myapp' },
-    ],
+  const uri = (value: string): SanEntry => ({ type: 'url', value });
+  const dns = (value: string): SanEntry => ({ type: 'dns', value });
+  it.each<[string, SanEntry[] | undefined, WorkloadCaller | undefined]>([
+    ['a daprd SVID', [uri('spiffe://public/ns/default/myapp')], { namespace: 'default', appId: 'myapp' }],
+    ['any trust domain is accepted', [uri('spiffe://other.td/ns/prod/x')], { namespace: 'prod', appId: 'x' }],
+    ['extra path segments are refused', [uri('spiffe://public/ns/default/myapp/extra')], undefined],
     [
       'DNS names beside the URI are ignored',
-      'DNS:localhost, URI:spiffe://public/ns/default/myapp',
+      [dns('localhost'), uri('spiffe://public/ns/default/myapp')],
       { namespace: 'default', appId: 'myapp' },
     ],
+    [
+      'a DNS name spelling a URI entry is only a DNS name',
+      [dns('x, URI:spiffe://td/ns/victim/app, DNS:y')],
+      undefined,
+    ],
     ['no certificate', undefined, undefined],
-    ['no URI SAN', 'DNS:localhost', undefined],
-    ['two URI SANs', 'URI:spiffe://a/ns/x/y, URI:spiffe://a/ns/x/z', undefined],
-    ['not /ns/<ns>/<id>', 'URI:spiffe://public/dapr-placement', undefined],
-    ['empty app id', 'URI:spiffe://public/ns/default/', undefined],
-    ['not SPIFFE', 'URI:https://public/ns/default/myapp', undefined],
-  ])('%s', (_name, san, want) => {
-    expect(callerFromSubjectAltName(san)).toEqual(want);
+    ['no SAN', [], undefined],
+    ['no URI SAN', [dns('localhost')], undefined],
+    ['two URI SANs', [uri('spiffe://a/ns/x/y'), uri('spiffe://a/ns/x/z')], undefined],
+    ['not /ns/<ns>/<id>', [uri('spiffe://public/dapr-placement')], undefined],
+    ['empty app id', [uri('spiffe://public/ns/default/')], undefined],
+    ['not SPIFFE', [uri('https://public/ns/default/myapp')], undefined],
+  ])('%s', async (_name, sans, want) => {
+    const cert = sans === undefined ? undefined : { raw: await certificateWithSans(sans) };
+    expect(callerFromCertificate(cert)).toEqual(want);
   });
 });

@@ -10,7 +10,8 @@ export type PlacementErrorKind =
   | 'permissionDenied'
   | 'notLeader'
   | 'shuttingDown'
-  | 'deadlineExceeded';
+  | 'deadlineExceeded'
+  | 'resourceExhausted';
 
 export class PlacementError extends Error {
   override readonly name = 'PlacementError';

@@ -4,6 +4,7 @@
 // are encoded once per round and written as bytes to every stream.
 import {
   Server,
+  status,
   type ServerCredentials,
   type ServerDuplexStream,
   type ServiceDefinition,
@@ -20,8 +21,9 @@ import {
   REPORT_DAPR_STATUS_PATH,
   type Host,
 } from '../proto/placement.js';
-import { callerFromSubjectAltName } from '../../kit/security/workload-caller.js';
+import { callerFromCertificate } from '../../kit/security/workload-caller.js';
 import { authorizeHost, PlacementError } from './authz.js';
+import { checkHostLimits, MAX_BUFFERED_BYTES_PER_STREAM } from './limits.js';
 import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
 import type { StreamId } from '../loops/events.js';
@@ -136,9 +138,7 @@ export class PlacementServer {
     if (this.#shuttingDown) return endWith(call, toStatus(SHUTTING_DOWN));
     if (!this.#opts.isLeader()) return endWith(call, toStatus(this.#notLeader()));
     const { mtls, log } = this.#opts;
-    const caller = mtls
-      ? callerFromSubjectAltName(call.getAuthContext()?.sslPeerCertificate?.subjectaltname)
-      : undefined;
+    const caller = mtls ? callerFromCertificate(call.getAuthContext()?.sslPeerCertificate) : undefined;
     const diss = this.#dissemination;
     let stream: StreamId | undefined;
     let ended = false;
@@ -148,9 +148,24 @@ export class PlacementServer {
       stream = undefined;
       diss.dispatch({ kind: 'streamClosed', stream: closed });
     };
+    let buffered = 0; // bytes written and not yet taken by the client (its write callbacks)
     const sink = {
       write: (order: Buffer): void => {
-        if (!ended) call.write(order);
+        if (ended) return;
+        buffered += order.length;
+        if (buffered > MAX_BUFFERED_BYTES_PER_STREAM) {
+          log?.warn({ stream }, `Closing a stream whose client does not read: ${buffered} bytes buffered`);
+          sink.close({
+            code: status.RESOURCE_EXHAUSTED,
+            details: `the client does not read: more than ${MAX_BUFFERED_BYTES_PER_STREAM} bytes of orders are buffered`,
+          });
+          // What it has not read is dropped: a client this far behind re-joins with a new stream.
+          call.destroy();
+          return;
+        }
+        call.write(order, () => {
+          buffered -= order.length;
+        });
       },
       close: (s: StreamStatus): void => {
         if (ended) return;
@@ -167,7 +182,7 @@ export class PlacementServer {
         this.fence();
         return;
       }
-      const denied = authorizeHost({ mtls, caller, host });
+      const denied = authorizeHost({ mtls, caller, host }) ?? checkHostLimits(host);
       if (denied !== undefined) {
         log?.debug({ id: host.id, namespace: host.namespace }, `Stream rejected: ${denied.message}`);
         sink.close(toStatus(denied));

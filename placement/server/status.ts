@@ -16,12 +16,14 @@ const CODES: Readonly<Record<PlacementErrorKind, status>> = {
   notLeader: status.FAILED_PRECONDITION,
   shuttingDown: status.UNAVAILABLE,
   deadlineExceeded: status.DEADLINE_EXCEEDED,
+  resourceExhausted: status.RESOURCE_EXHAUSTED,
 };
 
 const LOOP_CODES: Readonly<Record<StreamCodeName, status>> = {
   InvalidArgument: status.INVALID_ARGUMENT,
   DeadlineExceeded: status.DEADLINE_EXCEEDED,
   PermissionDenied: status.PERMISSION_DENIED,
+  ResourceExhausted: status.RESOURCE_EXHAUSTED,
 };
 
 export function toStatus(err: unknown): StreamStatus {

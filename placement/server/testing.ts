@@ -112,6 +112,11 @@ export class TestDaprd {
     return this.error;
   }
 
+  /** Stops reading orders (they pile up in flow control and the server's buffers). */
+  pauseReading(): void {
+    this.#call.pause();
+  }
+
   close(): void {
     this.#call.end();
     this.#client.close();

@@ -55,8 +55,22 @@ export async function parseCsrDer(der: Buffer): Promise<CertificateRequest> {
   return parsed.key;
 }
 
-/** The CSR field of a SignCertificateRequest: PEM, then DER, then signature. */
+/**
+ * The largest CSR field read (docs/sentry.md, Limits). daprd's P-256 CSR is under 1 KiB and an
+ * RSA-4096 one under 2 KiB; 64 KiB leaves room for any real request and keeps parsing brief.
+ */
+export const MAX_CSR_BYTES = 64 * 1024;
+
+/** The CSR field of a SignCertificateRequest: size, PEM, then DER, then signature. */
 export function readCsr(pem: Buffer): Promise<CertificateRequest> {
+  if (pem.length > MAX_CSR_BYTES) {
+    return Promise.reject(
+      new SentryError(
+        'invalidCsr',
+        `invalid certificate signing request: ${pem.length} bytes, more than the ${MAX_CSR_BYTES}-byte limit`,
+      ),
+    );
+  }
   const block = firstPemBlock(pem);
   if (block === undefined || !CSR_PEM_TYPES.has(block.type)) {
     return Promise.reject(new SentryError('invalidCsr', 'invalid certificate signing request'));

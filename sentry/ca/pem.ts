@@ -1,14 +1,31 @@
 // PEM (RFC 7468) as Go's encoding/pem reads it: text before, between and after blocks is
 // ignored, a block may carry "Key: value" headers, and a block whose body is not valid base64
 // is skipped. Output uses 64-character lines and no headers, like Go's pem.Encode.
+//
+// The scanner is linear in the input (docs/sentry.md, Limits): every END marker is indexed once,
+// so a BEGIN without its END costs a lookup rather than a rescan of the rest, and the body is
+// checked character by character (a regex over it backtracked quadratically on long blank runs).
 
 export interface PemBlock {
   readonly type: string;
   readonly der: Buffer;
 }
 
-const BLOCK = /-----BEGIN ([^\r\n-]*)-----\r?\n([\s\S]*?)-----END \1-----/g;
-const BASE64_BODY = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+const BEGIN = '-----BEGIN ';
+const END = '-----END ';
+const DASHES = '-----';
+
+const BASE64_ALPHABET = /^[A-Za-z0-9+/]$/;
+const SPACE = /^\s$/;
+
+/** Base64 characters and blanks, then at most two '=', then only blanks (the former regex). */
+function isBase64Body(body: string): boolean {
+  let i = 0;
+  while (i < body.length && (BASE64_ALPHABET.test(body[i]!) || SPACE.test(body[i]!))) i++;
+  for (let pads = 0; pads < 2 && body[i] === '='; pads++) i++;
+  while (i < body.length && SPACE.test(body[i]!)) i++;
+  return i === body.length;
+}
 
 function blockBody(text: string): Buffer | undefined {
   // Drop RFC 1421 headers: everything up to the first blank line, when the block starts with one.
@@ -19,25 +36,78 @@ function blockBody(text: string): Buffer | undefined {
     lines.splice(0, blank + 1);
   }
   const body = lines.join('');
-  if (!BASE64_BODY.test(body)) return undefined;
+  if (!isBase64Body(body)) return undefined;
   const der = Buffer.from(body.replace(/\s+/g, ''), 'base64');
   return der.length > 0 ? der : undefined;
 }
 
-/** Every well-formed block, in order. */
-export function decodePem(data: Buffer | string): PemBlock[] {
-  const text = typeof data === 'string' ? data : data.toString('latin1');
-  const blocks: PemBlock[] = [];
-  for (const m of text.matchAll(BLOCK)) {
-    const der = blockBody(m[2] ?? '');
-    if (der !== undefined) blocks.push({ type: m[1] ?? '', der });
+/** Where each type's END markers start, in order: one pass over the text. */
+function endMarkers(text: string): Map<string, number[]> {
+  const ends = new Map<string, number[]>();
+  for (let at = text.indexOf(END); at >= 0; at = text.indexOf(END, at + 1)) {
+    const typeStart = at + END.length;
+    const close = text.indexOf(DASHES, typeStart);
+    if (close < 0) break;
+    const type = text.slice(typeStart, close);
+    let list = ends.get(type);
+    if (list === undefined) ends.set(type, (list = []));
+    list.push(at);
   }
-  return blocks;
+  return ends;
 }
 
-/** The first well-formed block, as Go's pem.Decode returns it, or undefined. */
+/** A BEGIN line's type, and where its body starts; undefined when the line is malformed. */
+function beginLine(text: string, at: number): { type: string; bodyStart: number } | undefined {
+  const typeStart = at + BEGIN.length;
+  const close = text.indexOf(DASHES, typeStart);
+  if (close < 0) return undefined;
+  const type = text.slice(typeStart, close);
+  if (/[\r\n-]/.test(type)) return undefined;
+  let next = close + DASHES.length;
+  if (text[next] === '\r') next++;
+  if (text[next] !== '\n') return undefined;
+  return { type, bodyStart: next + 1 };
+}
+
+/** The well-formed blocks, in order, decoded only as far as the caller reads. */
+function* pemBlocks(data: Buffer | string): Generator<PemBlock> {
+  const text = typeof data === 'string' ? data : data.toString('latin1');
+  let ends: Map<string, number[]> | undefined;
+  /** Per type, how many of its END markers lie behind the scan already. */
+  const used = new Map<string, number>();
+  let at = text.indexOf(BEGIN);
+  while (at >= 0) {
+    const begin = beginLine(text, at);
+    if (begin === undefined) {
+      at = text.indexOf(BEGIN, at + 1);
+      continue;
+    }
+    ends ??= endMarkers(text);
+    const list = ends.get(begin.type) ?? [];
+    let k = used.get(begin.type) ?? 0;
+    while (k < list.length && list[k]! < begin.bodyStart) k++;
+    used.set(begin.type, k);
+    const end = list[k];
+    if (end === undefined) {
+      // No END for this type after here: as the former regex did, try the next BEGIN.
+      at = text.indexOf(BEGIN, at + 1);
+      continue;
+    }
+    const der = blockBody(text.slice(begin.bodyStart, end));
+    if (der !== undefined) yield { type: begin.type, der };
+    at = text.indexOf(BEGIN, end + END.length + begin.type.length + DASHES.length);
+  }
+}
+
+/** Every well-formed block, in order. */
+export function decodePem(data: Buffer | string): PemBlock[] {
+  return [...pemBlocks(data)];
+}
+
+/** The first well-formed block, as Go's pem.Decode returns it, or undefined; later ones are not read. */
 export function firstPemBlock(data: Buffer | string): PemBlock | undefined {
-  return decodePem(data)[0];
+  for (const block of pemBlocks(data)) return block;
+  return undefined;
 }
 
 export function encodePem(type: string, der: Buffer): string {

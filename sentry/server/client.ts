@@ -4,6 +4,7 @@
 import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
 import { CA_SERVICE } from './server.js';
+import { checkOnlyUriSan } from '../../kit/security/subject-alt-names.js';
 import type { SignCertificateRequest, SignCertificateResponse } from '../proto/sentry.js';
 
 export interface SentryClientOptions {
@@ -23,16 +24,12 @@ type CaClient = Client & {
 
 const CaClientConstructor = makeGenericClientConstructor(CA_SERVICE, 'CA');
 
-/** The server certificate's only URI SAN must be the expected id; undefined when it is. */
+/**
+ * The server certificate's only URI SAN must be the expected id; undefined when it is. Read from
+ * the certificate's DER, not Node's subjectaltname text (see kit/security/subject-alt-names.ts).
+ */
 export function checkSentryIdentity(cert: PeerCertificate, sentryId: string): Error | undefined {
-  const uris = (cert.subjectaltname ?? '')
-    .split(', ')
-    .filter((n) => n.startsWith('URI:'))
-    .map((n) => n.slice(4));
-  if (uris.length !== 1 || uris[0] !== sentryId) {
-    return new Error(`sentry presented ${JSON.stringify(uris)}, expected exactly ${sentryId}`);
-  }
-  return undefined;
+  return checkOnlyUriSan(cert.raw, sentryId);
 }
 
 export class SentryClient {

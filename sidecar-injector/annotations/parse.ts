@@ -1,6 +1,6 @@
 // Reads every annotation of the table from a pod's annotations (injector-and-chart.md §2).
 import { ANNOTATIONS, type AnnotationName, type AnnotationSpec, type AnnotationValues } from './table.js';
-import { isTruthy, parseDecimal, trimAddress, wrapInt32 } from './values.js';
+import { isTruthy, parseDecimal, shownValue, trimAddress, wrapInt32 } from './values.js';
 
 export interface ParsedAnnotations {
   readonly values: AnnotationValues;
@@ -20,7 +20,9 @@ function readOne(spec: AnnotationSpec, raw: string | undefined, warnings: string
     case 'int?': {
       const n = parseDecimal(raw);
       if (n === undefined) {
-        warnings.push(`invalid value "${raw}" for annotation ${spec.key}: not an integer; ignored`);
+        warnings.push(
+          `invalid value "${shownValue(raw)}" for annotation ${spec.key}: not an integer; ignored`,
+        );
         return fallback;
       }
       return spec.kind === 'int32' ? wrapInt32(n) : n;

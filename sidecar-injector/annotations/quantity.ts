@@ -27,31 +27,84 @@ interface Parsed {
   readonly format: Format;
 }
 
-/** What a suffix multiplies by (num/den) and which format it implies. */
-function suffixScale(suffix: string): { num: bigint; den: bigint; format: Format } {
-  const binary = BINARY_SUFFIXES.indexOf(suffix);
-  if (suffix !== '' && binary > 0) return { num: 1024n ** BigInt(binary), den: 1n, format: 'BinarySI' };
-  const exponent = /^[eE][+-]?[0-9]+$/.test(suffix);
-  const exp = exponent ? BigInt(suffix.slice(1)) : BigInt(DECIMAL_SUFFIXES[suffix] ?? 0);
-  const format: Format = exponent ? 'DecimalExponent' : 'DecimalSI';
-  return exp >= 0n ? { num: 10n ** exp, den: 1n, format } : { num: 1n, den: 10n ** -exp, format };
+/**
+ * Bounds that keep the BigInt arithmetic small (docs/injector.md, Limits): "1e300000000" is 13
+ * characters but would be a billion-bit number. Kubernetes reads the exponent into an int32 and
+ * caps binary quantities at 2^63-1 (resource.Quantity's maxAllowed); a sidecar needs nothing
+ * larger, so larger values are refused rather than capped. No quantity has use for more digits
+ * than int64 plus nine fractional places, so 64 characters leaves room for padding zeros.
+ */
+export const MAX_QUANTITY_LENGTH = 64;
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+const MAX_ALLOWED_NANOS = (2n ** 63n - 1n) * NANO;
+
+type Outcome = { readonly parsed: Parsed } | { readonly reason: string };
+
+const EXPONENT_SUFFIX = /^[eE][+-]?[0-9]+$/;
+
+/** The power of ten a decimal or exponent suffix multiplies by, or a reason it is refused. */
+function decimalExponent(suffix: string): number | string {
+  if (!EXPONENT_SUFFIX.test(suffix)) return DECIMAL_SUFFIXES[suffix] ?? 0;
+  const exp = Number(suffix.slice(1));
+  if (!Number.isSafeInteger(exp) || exp < INT32_MIN || exp > INT32_MAX) {
+    return `exponent ${suffix.slice(1)} is outside the int32 range Kubernetes reads`;
+  }
+  return exp;
 }
 
-function parse(text: string): Parsed | undefined {
-  const m = QUANTITY.exec(text);
-  if (m === null) return undefined;
-  const [, sign = '', whole = '', fraction = '', suffix = ''] = m;
-  if (whole === '' && fraction === '') return undefined;
-  const scale = suffixScale(suffix);
-  const num = BigInt(`${whole}${fraction}`) * NANO * scale.num;
-  const den = 10n ** BigInt(fraction.length) * scale.den;
+/** The format a suffix implies. */
+function formatOf(suffix: string): Format {
+  if (suffix !== '' && BINARY_SUFFIXES.indexOf(suffix) > 0) return 'BinarySI';
+  return EXPONENT_SUFFIX.test(suffix) ? 'DecimalExponent' : 'DecimalSI';
+}
+
+/**
+ * digits x 10^-fractionDigits x the suffix, in nanos rounded away from zero, or a reason. The
+ * decimal exponent is checked against the value's order of magnitude before any power is built.
+ */
+function nanosOf(digits: string, fractionDigits: number, suffix: string): bigint | string {
+  let num = BigInt(digits) * NANO;
+  let den = 10n ** BigInt(fractionDigits);
+  if (formatOf(suffix) === 'BinarySI') {
+    num *= 1024n ** BigInt(BINARY_SUFFIXES.indexOf(suffix));
+  } else {
+    const exp = decimalExponent(suffix);
+    if (typeof exp === 'string') return exp;
+    // value = digits * 10^(exp - fraction digits); its leading digit sits at 10^order.
+    const order = digits.length - 1 + exp - fractionDigits;
+    if (order > 18) return 'larger than 2^63-1';
+    if (order < -10) return 1n; // below 1n: rounded away from zero, without computing 10^-exp
+    if (exp >= 0) num *= 10n ** BigInt(exp);
+    else den *= 10n ** BigInt(-exp);
+  }
   const nanos = num / den + (num % den === 0n ? 0n : 1n);
-  return { nanos: sign === '-' ? -nanos : nanos, format: scale.format };
+  return nanos > MAX_ALLOWED_NANOS ? 'larger than 2^63-1' : nanos;
+}
+
+function parse(text: string): Outcome {
+  if (text.length > MAX_QUANTITY_LENGTH) return { reason: `longer than ${MAX_QUANTITY_LENGTH} characters` };
+  const m = QUANTITY.exec(text);
+  if (m === null) return { reason: 'not a quantity' };
+  const [, sign = '', whole = '', fraction = '', suffix = ''] = m;
+  if (whole === '' && fraction === '') return { reason: 'not a quantity' };
+  const digits = `${whole}${fraction}`.replace(/^0+/, '');
+  const format = formatOf(suffix);
+  if (digits === '') return { parsed: { nanos: 0n, format } };
+  const nanos = nanosOf(digits, fraction.length, suffix);
+  if (typeof nanos === 'string') return { reason: nanos };
+  return { parsed: { nanos: sign === '-' ? -nanos : nanos, format } };
+}
+
+/** Why text is not an acceptable quantity, or undefined when it is one. */
+export function quantityProblem(text: string): string | undefined {
+  const outcome = parse(text);
+  return 'reason' in outcome ? outcome.reason : undefined;
 }
 
 /** Whether text is a Kubernetes resource quantity. */
 export function isQuantity(text: string): boolean {
-  return parse(text) !== undefined;
+  return 'parsed' in parse(text);
 }
 
 function abs(n: bigint): bigint {
@@ -86,8 +139,9 @@ function binaryForm(units: bigint): string {
  * or with a fraction are printed in decimal SI, as Kubernetes does.
  */
 export function canonicalQuantity(text: string): string | undefined {
-  const q = parse(text);
-  if (q === undefined) return undefined;
+  const outcome = parse(text);
+  if (!('parsed' in outcome)) return undefined;
+  const q = outcome.parsed;
   if (q.format === 'BinarySI') {
     const whole = q.nanos % NANO === 0n;
     if (whole && abs(q.nanos) >= 1024n * NANO) return binaryForm(q.nanos / NANO);

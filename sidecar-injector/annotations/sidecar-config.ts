@@ -5,8 +5,8 @@ import type { Container, Pod, ResourceRequirements } from '../patcher/k8s-types.
 import { serviceAddress, type InjectorConfig } from './injector-config.js';
 import { parseAnnotations } from './parse.js';
 import type { AnnotationValues } from './table.js';
-import { canonicalQuantity } from './quantity.js';
-import { parseNameList } from './values.js';
+import { canonicalQuantity, quantityProblem } from './quantity.js';
+import { parseNameList, shownValue } from './values.js';
 
 const KEPT_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs', 'h2c']);
 
@@ -116,7 +116,7 @@ export function sidecarResources(a: AnnotationValues, warnings: string[]): Resou
     const canonical = canonicalQuantity(value);
     if (canonical === undefined) {
       warnings.push(
-        `invalid ${resource} ${group === 'requests' ? 'request' : 'limit'} "${value}"; sidecar resources ignored`,
+        `invalid ${resource} ${group === 'requests' ? 'request' : 'limit'} "${shownValue(value)}" (${quantityProblem(value) ?? 'not a quantity'}); sidecar resources ignored`,
       );
       return undefined;
     }

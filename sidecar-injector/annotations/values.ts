@@ -28,9 +28,27 @@ export function wrapInt32(n: number): number {
   return Number(BigInt.asIntN(32, BigInt(n)));
 }
 
-/** Quotes (" and ') trimmed from both ends first, then whitespace, in that order. */
+/** Longest annotation value repeated in a warning: warnings reach logs and the apiserver. */
+const SHOWN_VALUE_CHARS = 64;
+
+/** An annotation value for a warning, cut to SHOWN_VALUE_CHARS with its full length noted. */
+export function shownValue(value: string): string {
+  if (value.length <= SHOWN_VALUE_CHARS) return value;
+  return `${value.slice(0, SHOWN_VALUE_CHARS)}… (${value.length} characters)`;
+}
+
+const isQuote = (c: string | undefined): boolean => c === '"' || c === "'";
+
+/**
+ * Quotes (" and ') trimmed from both ends first, then whitespace, in that order. Index walks,
+ * not a regex: `["']+$` retried at every quote of a long run, quadratic in the annotation.
+ */
 export function trimAddress(text: string): string {
-  return text.replace(/^["']+|["']+$/g, '').trim();
+  let start = 0;
+  while (isQuote(text[start])) start++;
+  let end = text.length;
+  while (end > start && isQuote(text[end - 1])) end--;
+  return text.slice(start, end).trim();
 }
 
 export interface KeyValue {
@@ -79,20 +97,30 @@ export interface MountRequest {
   readonly path: string;
 }
 
+const MAX_NAMED_INVALID = 10;
+
 /**
  * `vol:/path,vol2:/path2` (dapr.io/volume-mounts[-rw]): each trimmed entry must split into exactly
  * two parts at `:`; others are skipped (and reported here, as a warning).
  */
 export function parseVolumeMountList(text: string): { mounts: MountRequest[]; warnings: string[] } {
   const mounts: MountRequest[] = [];
-  const warnings: string[] = [];
+  const invalid: string[] = [];
   for (const raw of text.split(',')) {
     const parts = raw.trim().split(':');
     if (parts.length !== 2) {
-      if (raw.trim() !== '') warnings.push(`invalid volume mount "${raw.trim()}": expected <volume>:<path>`);
+      if (raw.trim() !== '') invalid.push(raw.trim());
       continue;
     }
     mounts.push({ volume: parts[0]!, path: parts[1]! });
+  }
+  // A few warnings name the entries; a list of a million bad entries gets one more line, not a
+  // million (each warning is logged and sent back to the apiserver).
+  const warnings = invalid
+    .slice(0, MAX_NAMED_INVALID)
+    .map((entry) => `invalid volume mount "${shownValue(entry)}": expected <volume>:<path>`);
+  if (invalid.length > MAX_NAMED_INVALID) {
+    warnings.push(`${invalid.length - MAX_NAMED_INVALID} more invalid volume mounts`);
   }
   return { mounts, warnings };
 }

@@ -1,6 +1,7 @@
 // The AdmissionReview envelope (admission.k8s.io v1, and v1beta1, which has the same shape):
 // decoding a request body into what the decision needs, and encoding the answer. Pure, so the
 // HTTP edge stays a thin layer and these rules are tested without sockets.
+import { jsonDepthProblem } from '../../kit/json-depth.js';
 import type { AdmissionDecision } from '../patcher/admission.js';
 import type { UserInfo } from '../patcher/decisions.js';
 import type { Pod } from '../patcher/k8s-types.js';
@@ -48,8 +49,11 @@ function userInfo(value: unknown): UserInfo {
  */
 export function decodeAdmissionReview(body: Buffer): DecodedReview {
   let parsed: unknown;
+  const text = body.toString('utf8');
+  const tooDeep = jsonDepthProblem(text);
+  if (tooDeep !== undefined) return { ok: false, message: `the body is not valid JSON: ${tooDeep}` };
   try {
-    parsed = JSON.parse(body.toString('utf8'));
+    parsed = JSON.parse(text);
   } catch (err) {
     return { ok: false, message: `the body is not valid JSON: ${(err as Error).message}` };
   }

@@ -2,6 +2,7 @@
 // authenticated by TokenReview, so its signature is not checked again here. Like upstream's
 // parser, a token that is a bare JSON object (what some authenticators and test apiservers
 // accept) is read as the claims themselves; otherwise it must be a three-part JWS.
+import { jsonDepthProblem } from '../../../kit/json-depth.js';
 import { rejected } from '../validator.js';
 
 interface KubernetesClaims {
@@ -12,8 +13,10 @@ function decodeSegment(segment: string | undefined): KubernetesClaims | null | s
   if (segment === undefined || segment === '' || !/^[A-Za-z0-9_-]+={0,2}$/.test(segment)) {
     throw new Error('malformed JWT segment');
   }
-  return JSON.parse(Buffer.from(segment, 'base64url').toString('utf8')) as
-    KubernetesClaims | null | string | number | boolean;
+  const json = Buffer.from(segment, 'base64url').toString('utf8');
+  const tooDeep = jsonDepthProblem(json);
+  if (tooDeep !== undefined) throw new Error(tooDeep);
+  return JSON.parse(json) as KubernetesClaims | null | string | number | boolean;
 }
 
 function jwsClaims(token: string): ReturnType<typeof decodeSegment> {
@@ -24,6 +27,8 @@ function jwsClaims(token: string): ReturnType<typeof decodeSegment> {
 }
 
 function plainClaims(token: string): ReturnType<typeof decodeSegment> {
+  const tooDeep = jsonDepthProblem(token);
+  if (tooDeep !== undefined) throw new Error(tooDeep);
   return JSON.parse(token) as ReturnType<typeof decodeSegment>;
 }
 

@@ -1,0 +1,122 @@
+import { describe, expect, it } from '@jest/globals';
+import { generateKeyPairSync } from 'node:crypto';
+import fc from 'fast-check';
+import { createCsrPem } from './csr-builder.js';
+import { MAX_CSR_BYTES, readCsr } from './csr.js';
+import { decodePem, encodePem, firstPemBlock } from './pem.js';
+import { SentryError } from '../errors.js';
+import { growth, hostileText, LINEAR_RATIO_LIMIT, PROPERTY_RUNS } from '../../kit/testing/hostile.js';
+
+const CSR_TYPE = 'CERTIFICATE REQUEST';
+const begin = (type = CSR_TYPE): string => `-----BEGIN ${type}-----\n`;
+const end = (type = CSR_TYPE): string => `-----END ${type}-----\n`;
+
+/** Inputs that made the former regexes backtrack or rescan, sized in bytes. */
+const HOSTILE: Record<string, (size: number) => string> = {
+  'blanks then one bad character': (size) => `${begin()}${' '.repeat(size)}!\n${end()}`,
+  'BEGIN lines without END': (size) => begin('A').repeat(Math.ceil(size / 18)),
+  'BEGIN lines of distinct types without END': (size) =>
+    Array.from({ length: Math.ceil(size / 24) }, (_, i) => begin(`T${i}`)).join(''),
+  'blocks with padding runs': (size) => `${begin()}${'A='.repeat(size / 2)}\n${end()}`.repeat(1),
+};
+
+describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () => {
+  it('a 64 KiB body of blanks and one bad character is refused in milliseconds (was 7.5 s)', () => {
+    const start = performance.now();
+    expect(decodePem(HOSTILE['blanks then one bad character']!(MAX_CSR_BYTES))).toEqual([]);
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it('256 KiB of BEGIN lines without END are scanned once (was 2.5 s)', () => {
+    const start = performance.now();
+    expect(decodePem(HOSTILE['BEGIN lines without END']!(256 * 1024))).toEqual([]);
+    expect(performance.now() - start).toBeLessThan(500);
+  });
+
+  it('the first block is returned without decoding the rest', () => {
+    const first = encodePem(CSR_TYPE, Buffer.from('first'));
+    const tail = HOSTILE['blanks then one bad character']!(1024 * 1024);
+    const start = performance.now();
+    expect(firstPemBlock(first + tail)).toEqual({ type: CSR_TYPE, der: Buffer.from('first') });
+    expect(performance.now() - start).toBeLessThan(100);
+  });
+
+  it('a CSR field over the limit is refused before parsing, with the size and the limit', async () => {
+    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
+    const csr = createCsrPem(key);
+    await expect(readCsr(csr)).resolves.toBeDefined();
+    const padded = Buffer.concat([csr, Buffer.alloc(MAX_CSR_BYTES - csr.length, ' ')]);
+    await expect(readCsr(padded)).resolves.toBeDefined();
+    const over = Buffer.concat([padded, Buffer.from(' ')]);
+    await expect(readCsr(over)).rejects.toMatchObject({
+      kind: 'invalidCsr',
+      message: `invalid certificate signing request: ${MAX_CSR_BYTES + 1} bytes, more than the ${MAX_CSR_BYTES}-byte limit`,
+    });
+  });
+
+  it('keeps the former reading: text around blocks, headers, bad bodies skipped, END must match', () => {
+    const a = encodePem('A', Buffer.from('a'));
+    const withHeaders = `${begin('B')}Proc-Type: 4,ENCRYPTED\n\n${Buffer.from('b').toString('base64')}\n${end('B')}`;
+    const bad = `${begin('C')}!!!!\n${end('C')}`;
+    const mismatched = `${begin('D')}AAAA\n${end('E')}`;
+    expect(decodePem(`junk\n${a}${bad}middle${mismatched}${withHeaders}trailer`)).toEqual([
+      { type: 'A', der: Buffer.from('a') },
+      { type: 'B', der: Buffer.from('b') },
+    ]);
+    expect(decodePem(`${begin('X')}AAAA\r\n${end('X')}`)).toEqual([
+      { type: 'X', der: Buffer.from([0, 0, 0]) },
+    ]);
+    expect(decodePem(`-----BEGIN X-Y-----\nAAAA\n-----END X-Y-----\n`)).toEqual([]);
+  });
+
+  it.each(Object.keys(HOSTILE))('time grows linearly with the input: %s', async (name) => {
+    const g = await growth(HOSTILE[name]!, (text) => decodePem(text), 64 * 1024);
+    expect(g.ratio).toBeLessThan(LINEAR_RATIO_LIMIT);
+  });
+
+  it('property: any input decodes to well-formed blocks or none, never a throw', () => {
+    const alphabet = [
+      '-----BEGIN ',
+      '-----END ',
+      '-----',
+      CSR_TYPE,
+      ' ',
+      '\n',
+      '\r',
+      '=',
+      'AAAA',
+      ':',
+      '!',
+      '-',
+    ];
+    fc.assert(
+      fc.property(hostileText(alphabet), (text) => {
+        for (const block of decodePem(text)) {
+          expect(block.der.length).toBeGreaterThan(0);
+          expect(block.type).not.toMatch(/[\r\n-]/);
+        }
+        expect(firstPemBlock(text)).toEqual(decodePem(text)[0]);
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
+
+  it('property: a CSR field of any bytes gets a SentryError, never another failure', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
+          fc.uint8Array({ maxLength: 1024 }).map((b) => Buffer.from(encodePem(CSR_TYPE, Buffer.from(b)))),
+        ),
+        async (field) => {
+          const outcome = await readCsr(field).then(
+            () => undefined,
+            (e: unknown) => e,
+          );
+          if (outcome !== undefined) expect(outcome).toBeInstanceOf(SentryError);
+        },
+      ),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
+});
