@@ -278,6 +278,16 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
       },
       { what: 'the scheduler StatefulSet to be removed' },
     );
+    // Its pods go after it (the garbage collector deletes them in the background). The next step
+    // turns the scheduler on again: a new StatefulSet whose pods carry the same names, each a fresh
+    // in-memory etcd member. An old pod still around then can be taken for a new one and killed
+    // late, and a killed in-memory member cannot rejoin (seen in full runs under load).
+    await waitFor(
+      async () =>
+        (await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3Ddapr-scheduler-server`))
+          .items.length === 0,
+      { what: 'the scheduler pods to be gone', timeoutMs: 120_000 },
+    );
     // The new injector (--scheduler-enabled=false) must be the one answering.
     await waitFor(
       async () => {
