@@ -5,7 +5,7 @@
 // back from Redis (none lost), and the recovery time of each restart is reported.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
@@ -59,7 +59,7 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     });
     // The printed commands work: a Deployment's pod runs on the demo's node.
     const opts = { kubeconfig };
-    await restartEachServiceTwice(kubeconfig!);
+    await restartEachServiceTwice(kubeconfig!, log());
     await expectNoOrderLost(kubeconfig!, log());
     const components = await kubectl(['get', 'components', '-o', 'name'], opts);
     expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
@@ -139,7 +139,10 @@ async function placementRuntimes(ip: string): Promise<number> {
  * the recovery: until the replacement pod is Ready and, for placement, until both daprds (nodeapp
  * and pythonapp hold actor state, so they join placement) are connected to it again.
  */
-async function restartEachServiceTwice(kubeconfig: string): Promise<void> {
+async function restartEachServiceTwice(kubeconfig: string, demoLog: string): Promise<void> {
+  const agentDir = /container logs under (\S+)/.exec(demoLog)?.[1];
+  expect(agentDir).toBeDefined();
+  const daprdLog = (): string => containerLogs(join(agentDir!, 'pods'), 'default_nodeapp-', 'daprd');
   const services = ['dapr-sentry', 'dapr-operator', 'dapr-sidecar-injector', 'dapr-placement-server'];
   const placement = (await controlPlanePods(kubeconfig, 'dapr-placement-server'))[0]!;
   await waitFor(async () => (await placementRuntimes(placement.ip)) === 2, {
@@ -173,6 +176,27 @@ async function restartEachServiceTwice(kubeconfig: string): Promise<void> {
         detail = `, both daprds connected after ${connectedMs} ms`;
         // Back on it within seconds of its Ready, not after a dial timeout to the gone pod's address.
         expect(connectedMs - readyMs).toBeLessThan(10_000);
+      }
+      if (app === 'dapr-operator') {
+        // daprd's hot-reload streams come back to the new operator: a Component created now
+        // reaches nodeapp's daprd through them (HotReload is on by default in daprd 1.18).
+        const probe = `restart-probe-${round}`;
+        const manifest = join(dir, `${probe}.yaml`);
+        writeFileSync(
+          manifest,
+          `apiVersion: dapr.io/v1alpha1\nkind: Component\nmetadata:\n  name: ${probe}\n  namespace: default\nspec:\n  type: state.in-memory\n  version: v1\n  metadata: []\n`,
+        );
+        const applied = await kubectl(['apply', '-f', manifest], { kubeconfig });
+        expect(applied.stderr).toBe('');
+        await waitFor(() => daprdLog().includes(`Component loaded: ${probe} (state.in-memory/v1)`), {
+          what: `nodeapp's daprd to load ${probe} through the new operator`,
+          timeoutMs: 30_000,
+          intervalMs: 100,
+        });
+        const loadedMs = Date.now() - t0;
+        detail = `, a new Component in nodeapp's daprd after ${loadedMs} ms`;
+        await kubectl(['delete', 'component', probe], { kubeconfig });
+        expect(loadedMs - readyMs).toBeLessThan(10_000);
       }
       say(`restart ${round} of ${app}: new pod Ready after ${readyMs} ms${detail}`);
     }
