@@ -1,10 +1,10 @@
 // Installs our control plane into the local cluster the way a user does on a real one
 // (`helm install dapr ./charts/dapr -n dapr-system --create-namespace`) and waits until every
 // workload's pods are Ready, reporting each as it gets there.
-import type { V1PodList } from '@kubernetes/client-node';
 import { join } from 'node:path';
 import { repoRoot } from '../deps/paths.js';
 import type { TestEnvironment } from '../harness/environment.js';
+import { isPodReady, livePods } from '../harness/pods.js';
 import type { Helm } from '../harness/tools.js';
 import { waitFor } from '../harness/wait.js';
 
@@ -60,14 +60,7 @@ export async function waitForControlPlane(
     workloads(opts).map(async ([app, replicas]) => {
       await waitFor(
         async () => {
-          const pods = await env.agent.client.get<V1PodList>(
-            `/api/v1/namespaces/${CONTROL_PLANE_NAMESPACE}/pods?labelSelector=app%3D${app}`,
-          );
-          const ready = pods.items.filter(
-            (p) =>
-              p.metadata?.deletionTimestamp === undefined &&
-              p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-          );
+          const ready = (await livePods(env, CONTROL_PLANE_NAMESPACE, app)).filter(isPodReady);
           return ready.length >= replicas;
         },
         { what: `${replicas} Ready pod(s) of ${app}`, timeoutMs: 180_000, intervalMs: 250 },

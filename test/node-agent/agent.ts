@@ -295,16 +295,22 @@ export class NodeAgent {
    * StatefulSet pod's hostname) point at an address another pod holds now.
    */
   #live(opts: { acceptingOnly?: boolean } = {}): EndpointLiveness {
-    const owners = new Map<string, string>();
-    for (const rt of this.#runtimes.values())
-      if (rt.sandbox && !rt.finished && !(opts.acceptingOnly && rt.terminating))
-        owners.set(rt.sandbox.ip, rt.uid);
+    const owners = this.#podAddresses(opts);
     const ours = `${POD_RANGE_PREFIX}.${this.opts.network.index}.`;
     return (ip, podUid) => {
       if (!ip.startsWith(ours)) return true;
       const owner = owners.get(ip);
       return owner !== undefined && (podUid === undefined || podUid === owner);
     };
+  }
+
+  /** The address of every pod that runs (with `acceptingOnly`, not shutting down), to its UID. */
+  #podAddresses(opts: { acceptingOnly?: boolean } = {}): Map<string, string> {
+    const owners = new Map<string, string>();
+    for (const rt of this.#runtimes.values())
+      if (rt.sandbox && !rt.finished && !(opts.acceptingOnly && rt.terminating))
+        owners.set(rt.sandbox.ip, rt.uid);
+    return owners;
   }
 
   #proxyState(): ProxyState {
@@ -315,9 +321,7 @@ export class NodeAgent {
       this.#live(),
       this.#live({ acceptingOnly: true }),
     );
-    const occupied = [...this.#runtimes.values()]
-      .filter((rt) => rt.sandbox && !rt.finished)
-      .map((rt) => rt.sandbox!.ip);
+    const occupied = [...this.#podAddresses().keys()];
     const { cidr, hostIp } = this.opts.network;
     return {
       rules: renderProxyRules(plan, {

@@ -9,7 +9,7 @@
 // Every case asserts what the real daprd does (its metadata API, deliveries, invocations), and a
 // failure carries the daprd and operator log tails. Timings are printed at the end.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { CoreV1Api, KubeConfig, type V1Pod, type V1PodList } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { daprBinDir } from '../../deps/paths.js';
@@ -17,6 +17,7 @@ import { installControlPlane } from '../../demo/control-plane.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { startRedis, type TestRedis } from '../../harness/redis.js';
 import { Helm } from '../../harness/tools.js';
+import { isPodReady, livePods } from '../../harness/pods.js';
 import { waitFor } from '../../harness/wait.js';
 import { ResourceEventType } from '../../../operator/proto/operator.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
@@ -401,15 +402,8 @@ spec:
 async function readyPod(app: string): Promise<V1Pod> {
   return waitFor(
     async () => {
-      const pods = await environment().agent.client.get<V1PodList>(
-        `/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`,
-      );
-      return pods.items.find(
-        (p) =>
-          p.metadata?.deletionTimestamp === undefined &&
-          p.status?.podIP !== undefined &&
-          p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
-      );
+      const pods = await livePods(environment(), NS, app);
+      return pods.find((p) => p.status?.podIP !== undefined && isPodReady(p));
     },
     { what: `a Ready pod of ${app}`, timeoutMs: 240_000, intervalMs: 250 },
   );

@@ -14,6 +14,7 @@ import { join } from 'node:path';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { Helm } from '../../harness/tools.js';
+import { isPodReady, livePods } from '../../harness/pods.js';
 import { waitFor } from '../../harness/wait.js';
 import {
   CONTROL_PLANE_NAMESPACE,
@@ -71,18 +72,12 @@ spec:
 `;
 }
 
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
-/** The one Ready, not terminating pod of an app. */
+/** The one live pod of an app, once it is Ready. */
 async function readyPod(app: string, timeoutMs = 120_000): Promise<V1Pod> {
   return waitFor(
     async () => {
-      const pods = await env.agent.client.get<V1PodList>(
-        `/api/v1/namespaces/${NAMESPACE}/pods?labelSelector=app%3D${app}`,
-      );
-      const live = pods.items.filter((p) => p.metadata?.deletionTimestamp === undefined);
-      return live.length === 1 && isReady(live[0]!) ? live[0] : undefined;
+      const live = await livePods(env, NAMESPACE, app);
+      return live.length === 1 && isPodReady(live[0]!) ? live[0] : undefined;
     },
     { what: `the pod of ${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {
@@ -197,7 +192,7 @@ describe('the real daprd with our sentry', () => {
     const IDENTITY = 'Security is initialized successfully';
     await waitFor(
       async () =>
-        isReady(await env.agent.client.get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/right-sentry-id`)),
+        isPodReady(await env.agent.client.get<V1Pod>(`/api/v1/namespaces/${NAMESPACE}/pods/right-sentry-id`)),
       { what: 'the unchanged copy to be Ready', timeoutMs: 90_000 },
     ).catch((err: Error) => {
       throw new Error(`${err.message}\n${env.logTails(NAMESPACE, 'right-sentry-id', 40)}`);
@@ -210,7 +205,7 @@ describe('the real daprd with our sentry', () => {
     const log = env.logs(NAMESPACE, 'wrong-sentry-id', 'daprd');
     expect(status?.state?.running).toBeDefined(); // still trying, not crashed into a restart loop
     expect(status?.ready).toBe(false);
-    expect(isReady(wrong)).toBe(false);
+    expect(isPodReady(wrong)).toBe(false);
     expect(log).toContain('Fetching initial identity');
     expect(log).not.toContain(IDENTITY);
     expect(log).not.toContain('dapr initialized. Status: Running.');
@@ -257,7 +252,7 @@ describe('the real daprd injected by our injector', () => {
         );
         return (
           pods.items.length === 1 &&
-          isReady(pods.items[0]!) &&
+          isPodReady(pods.items[0]!) &&
           JSON.stringify(pods.items[0]!.spec).includes('--scheduler-enabled=false')
         );
       },

@@ -59,8 +59,13 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     });
     // The printed commands work: a Deployment's pod runs on the demo's node.
     const opts = { kubeconfig };
-    await restartEachServiceTwice(kubeconfig!, log());
-    await expectNoOrderLost(kubeconfig!, log());
+    // The node agent keeps each container's log under the directory the demo prints (there is no
+    // kubelet API behind `kubectl logs`): pods/<ns>_<pod>_<uid>/logs/<container>/<restart>.log.
+    const agentDir = /container logs under (\S+)/.exec(log())?.[1];
+    expect(agentDir).toBeDefined();
+    const podsDir = join(agentDir!, 'pods');
+    await restartEachServiceTwice(kubeconfig!, podsDir);
+    await expectNoOrderLost(kubeconfig!, log(), podsDir);
     const components = await kubectl(['get', 'components', '-o', 'name'], opts);
     expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
     // The chart-installed operator gave each Dapr Deployment its headless <app-id>-dapr Service.
@@ -139,10 +144,8 @@ async function placementRuntimes(ip: string): Promise<number> {
  * the recovery: until the replacement pod is Ready and, for placement, until both daprds (nodeapp
  * and pythonapp hold actor state, so they join placement) are connected to it again.
  */
-async function restartEachServiceTwice(kubeconfig: string, demoLog: string): Promise<void> {
-  const agentDir = /container logs under (\S+)/.exec(demoLog)?.[1];
-  expect(agentDir).toBeDefined();
-  const daprdLog = (): string => containerLogs(join(agentDir!, 'pods'), 'default_nodeapp-', 'daprd');
+async function restartEachServiceTwice(kubeconfig: string, podsDir: string): Promise<void> {
+  const daprdLog = (): string => containerLogs(podsDir, 'default_nodeapp-', 'daprd');
   const services = ['dapr-sentry', 'dapr-operator', 'dapr-sidecar-injector', 'dapr-placement-server'];
   const placement = (await controlPlanePods(kubeconfig, 'dapr-placement-server'))[0]!;
   await waitFor(async () => (await placementRuntimes(placement.ip)) === 2, {
@@ -215,22 +218,17 @@ function containerLogs(podsDir: string, podPrefix: string, container: string): s
 }
 
 /** Every order pythonapp sent (it resends a failed one) is in Redis under nodeapp's key order-<n>. */
-async function expectNoOrderLost(kubeconfig: string, demoLog: string): Promise<void> {
-  // The node agent keeps each container's log under the directory the demo prints (there is no
-  // kubelet API behind `kubectl logs`): pods/<ns>_<pod>_<uid>/logs/<container>/<restart>.log.
-  const agentDir = /container logs under (\S+)/.exec(demoLog)?.[1];
-  expect(agentDir).toBeDefined();
-  const sent = (): Promise<string> =>
-    Promise.resolve(containerLogs(join(agentDir!, 'pods'), 'default_pythonapp-', 'python'));
+async function expectNoOrderLost(kubeconfig: string, demoLog: string, podsDir: string): Promise<void> {
+  const sent = (): string => containerLogs(podsDir, 'default_pythonapp-', 'python');
   const lastSent = (text: string): number =>
     Math.max(0, ...[...text.matchAll(/^Sent order (\d+): HTTP 200$/gm)].map((m) => Number(m[1])));
   // A few more orders after the last restart.
-  const afterRestarts = lastSent(await sent());
-  await waitFor(async () => lastSent(await sent()) >= afterRestarts + 3, {
+  const afterRestarts = lastSent(sent());
+  await waitFor(() => lastSent(sent()) >= afterRestarts + 3, {
     what: 'three more orders after the restarts',
     timeoutMs: 60_000,
   });
-  const log = await sent();
+  const log = sent();
   const last = lastSent(log);
   const failures = [...log.matchAll(/^Order \d+ failed: .*$/gm)].map((m) => m[0]);
   const redis = /redis-cli -h (\S+) -p (\d+)/.exec(demoLog);
