@@ -81,8 +81,11 @@ export async function startControlPlane(cluster: TestCluster, dir: string): Prom
 export async function stopControlPlane(cp: ControlPlane | undefined): Promise<void> {
   if (cp === undefined) return;
   await cp.sentry.proc.stop();
-  await new Promise<void>((resolve) => cp.webhook.close(() => resolve()));
+  // close() waits for every open connection, and the apiserver keeps its connection to the
+  // webhook alive as long as it runs: drop the connections once close() has stopped accepting.
+  const closed = new Promise<void>((resolve) => cp.webhook.close(() => resolve()));
   cp.webhook.closeAllConnections();
+  await closed;
   cp.kube.close();
 }
 
