@@ -4,8 +4,6 @@
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider } from '../kit/security/provider.js';
-import { sentrySigner } from '../placement/security.js';
-import { createCsrPem } from '../sentry/ca/csr-builder.js';
 import type { BootstrapSettings } from './bootstrap.js';
 import type { OperatorOptions } from './options.js';
 
@@ -35,8 +33,6 @@ export function operatorSecurity({
     keyAlgorithm: 'rsa',
     kubernetesMode: true,
     env,
-    createCsrPem,
-    sign: sentrySigner,
     log,
     health,
   });

@@ -1,44 +1,32 @@
-// The SVID provider as placement runs it, with the signer replaced by sentry's CA in-process:
+// The SVID provider as placement runs it, with the signer replaced by a test CA in-process:
 // the request sent, the verification of the answer, and a server secured by the provider.
+import { TokenValidator } from '../kit/proto/sentry.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { credentials, experimental } from '@grpc/grpc-js';
+import { createPublicKey } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthTargets } from '../kit/health-targets.js';
-import {
-  SecurityProvider,
-  TOKEN_VALIDATOR,
-  type SignRequest,
-  type Signer,
-} from '../kit/security/provider.js';
+import { SecurityProvider, type SignRequest, type Signer } from '../kit/security/provider.js';
 import { recordingLogger } from '../kit/testing/logger.js';
-import { createCsrPem } from '../sentry/ca/csr-builder.js';
-import { readCsr } from '../sentry/ca/csr.js';
-import { CertificateAuthority } from '../sentry/ca/ca.js';
-import { checkSentryIdentity } from '../sentry/server/client.js';
+import { createCsrPem } from '../kit/x509/csr-builder.js';
+import { checkServerSpiffeId } from '../kit/security/sentry-client.js';
 import { PlacementServer } from './server/server.js';
-import { TestDaprd, TestPki } from './server/testing.js';
+import { TestDaprd } from './server/testing.js';
+import { csrPublicKeyInfo, TestPki } from '../kit/testing/test-pki.js';
 
 const PLACEMENT_ID = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';
 
 function caSigner(pki: TestPki, requests: SignRequest[], override?: { appId?: string }): Signer {
-  const ca = new CertificateAuthority({
-    bundle: pki.bundle,
-    workloadCertTtlMs: 3_600_000,
-    allowedClockSkewMs: 0,
-  });
-  return async (request) => {
+  return (request) => {
     requests.push(request);
-    const csr = await readCsr(request.csrPem);
-    const signed = await ca.signIdentity({
-      spki: csr.spki,
+    const identity = {
       trustDomain: request.trustDomain,
       namespace: request.namespace,
       appId: override?.appId ?? request.id,
-      dnsNames: [],
-    });
-    return { workloadCertificate: signed.chainPem };
+    };
+    return Promise.resolve({ workloadCertificate: pki.sign(csrPublicKeyInfo(request.csrPem), identity) });
   };
 }
 
@@ -52,7 +40,7 @@ describe('placement security provider', () => {
     const pki = new TestPki();
     const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-security-'));
     const anchorsFile = join(dir, 'ca.crt');
-    writeFileSync(anchorsFile, pki.bundle.trustAnchorsPem);
+    writeFileSync(anchorsFile, pki.trustAnchorsPem);
     writeFileSync(join(dir, 'token'), 'the-token');
     const targets = new HealthTargets();
     const provider = new SecurityProvider({
@@ -94,9 +82,14 @@ describe('placement security provider', () => {
       namespace: 'dapr-system',
       trustDomain: 'cluster.local',
       token: 'the-token',
-      tokenValidator: TOKEN_VALIDATOR.KUBERNETES,
+      tokenValidator: TokenValidator.KUBERNETES,
     });
-    expect((await readCsr(requests[0]!.csrPem)).publicKey.asymmetricKeyType).toBe('ed25519');
+    const csrKey = createPublicKey({
+      key: csrPublicKeyInfo(requests[0]!.csrPem),
+      format: 'der',
+      type: 'spki',
+    });
+    expect(csrKey.asymmetricKeyType).toBe('ed25519');
   });
 
   it('secures the placement server: a CA-issued daprd is served, another CA is refused', async () => {
@@ -131,24 +124,24 @@ describe('placement security provider', () => {
     });
     while (port === 0) await new Promise((r) => setTimeout(r, 10));
 
-    const connect = async (issuer: TestPki, id: string): Promise<TestDaprd> => {
-      const svid = await issuer.svid('cluster.local', 'default', id);
+    const connect = (issuer: TestPki, id: string): TestDaprd => {
+      const svid = issuer.svid({ trustDomain: 'cluster.local', namespace: 'default', appId: id });
       const d = new TestDaprd({
         address: `127.0.0.1:${port}`,
         name: `${id}:50002`,
         id,
         entities: ['A'],
-        credentials: credentials.createSsl(shared.bundle.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
-          checkServerIdentity: (_h, cert) => checkSentryIdentity(cert, PLACEMENT_ID),
+        credentials: credentials.createSsl(shared.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
+          checkServerIdentity: (_h, cert) => checkServerSpiffeId(cert, PLACEMENT_ID),
         }),
       });
       cleanups.push(() => d.close());
       return d;
     };
-    const good = await connect(shared, 'good');
+    const good = connect(shared, 'good');
     await good.until((d) => d.ops.length >= 3);
     expect(good.ops).toEqual(['lock:1', 'update:1', 'unlock:1']);
-    const bad = await connect(new TestPki(), 'bad');
+    const bad = connect(new TestPki(), 'bad');
     expect((await bad.closed())?.code).toBe(14);
     expect(bad.orders).toEqual([]);
   });
@@ -156,7 +149,7 @@ describe('placement security provider', () => {
   function setupWith(pki: TestPki, sign: Signer): { provider: SecurityProvider; targets: HealthTargets } {
     const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-security-'));
     const anchorsFile = join(dir, 'ca.crt');
-    writeFileSync(anchorsFile, pki.bundle.trustAnchorsPem);
+    writeFileSync(anchorsFile, pki.trustAnchorsPem);
     const targets = new HealthTargets();
     const provider = new SecurityProvider({
       appId: 'dapr-placement',

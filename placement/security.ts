@@ -1,33 +1,11 @@
-// Placement's identity: the kit's SVID provider with sentry's CSR builder and SignCertificate
-// client plugged in. Placement (like scheduler) uses an Ed25519 key and the app id
+// Placement's identity: the kit's SVID provider (CSR builder and SignCertificate client included). Placement (like scheduler) uses an Ed25519 key and the app id
 // dapr-placement in its own namespace (placement.md §3).
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
-import { SecurityProvider, type Signer } from '../kit/security/provider.js';
-import { createCsrPem } from '../sentry/ca/csr-builder.js';
-import { SentryClient } from '../sentry/server/client.js';
+import { SecurityProvider } from '../kit/security/provider.js';
 import type { PlacementOptions } from './options.js';
 
 export const PLACEMENT_APP_ID = 'dapr-placement';
-
-/** One SignCertificate call per request (renewals are rare; a fresh channel is simplest). */
-export const sentrySigner: Signer = async (request, connection) => {
-  const client = new SentryClient(connection);
-  try {
-    const response = await client.signCertificate({
-      id: request.id,
-      namespace: request.namespace,
-      trustDomain: request.trustDomain,
-      token: request.token,
-      tokenValidator: request.tokenValidator,
-      certificateSigningRequest: request.csrPem,
-      jwtAudiences: [],
-    });
-    return { workloadCertificate: response.workloadCertificate };
-  } finally {
-    client.close();
-  }
-};
 
 export function placementSecurity(
   options: PlacementOptions,
@@ -44,8 +22,6 @@ export function placementSecurity(
     keyAlgorithm: 'ed25519',
     kubernetesMode: options.mode === 'kubernetes',
     env,
-    createCsrPem,
-    sign: sentrySigner,
     log,
     health,
   });

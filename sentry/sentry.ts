@@ -20,7 +20,7 @@ import { clusterDomainFromDns } from './cluster-domain.js';
 import { loadKubernetesConfig, loadStandaloneConfig, type LoadedConfig } from './config.js';
 import type { SentryMetrics } from './metrics.js';
 import type { SentryOptions } from './options.js';
-import { TokenValidator, tokenValidatorName } from './proto/sentry.js';
+import { TokenValidator, tokenValidatorName } from '../kit/proto/sentry.js';
 import { SentryServer } from './server/server.js';
 import { ServingCertificate } from './server/serving-cert.js';
 import { SignService } from './server/sign.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { TokenValidator } from './proto/sentry.js';
+import { TokenValidator } from '../kit/proto/sentry.js';
 import { chooseValidators } from './validators.js';
 
 describe('sentry §4: default and enabled validators', () => {

@@ -2,7 +2,7 @@
 // enabled validators"): in Kubernetes mode `kubernetes` always, as the default, plus `jwks` when
 // configured; self-hosted, `insecure` as the default unless tokenValidators names jwks, which
 // then runs alone with no default. Only `jwks` may be configured; naming a built-in is an error.
-import { TokenValidator } from './proto/sentry.js';
+import { TokenValidator } from '../kit/proto/sentry.js';
 import type { TokenValidatorSpec } from './config.js';
 import { ConfigError } from './config.js';
 

@@ -10,7 +10,7 @@ import { SKIP_UID_CHECK_ENV } from '../kit/root-check.js';
 import { httpRequest } from '../kit/testing/http.js';
 import { freePorts } from '../kit/testing/ports.js';
 import { killAllServices, ServiceProcess } from '../kit/testing/service-process.js';
-import { waitFor } from '../test/harness/wait.js';
+import { waitFor } from '../kit/testing/wait.js';
 
 const ENV = {
   NAMESPACE: 'dapr-system',

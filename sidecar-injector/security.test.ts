@@ -1,47 +1,34 @@
 // injector-and-chart.md §4: the injector's SVID request (dapr-injector in its namespace, an RSA
 // key, the control-plane trust domain, the token) and the DNS name check, with sentry's CA
 // in-process as the signer.
+import { TokenValidator } from '../kit/proto/sentry.js';
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HealthTargets } from '../kit/health-targets.js';
-import {
-  TOKEN_VALIDATOR,
-  type SecurityProvider,
-  type SignRequest,
-  type Signer,
-} from '../kit/security/provider.js';
+import { type SecurityProvider, type SignRequest, type Signer } from '../kit/security/provider.js';
 import { recordingLogger, type RecordingLogger } from '../kit/testing/logger.js';
-import { generateBundle } from '../sentry/ca/bundle.js';
-import { CertificateAuthority } from '../sentry/ca/ca.js';
-import { readCsr } from '../sentry/ca/csr.js';
-import { waitFor } from '../test/harness/wait.js';
+import { csrPublicKeyInfo, TestPki } from '../kit/testing/test-pki.js';
+import { waitFor } from '../kit/testing/wait.js';
 import { readInjectorEnv, type InjectorOptions } from './options.js';
 import { CHART_ENV } from './patcher/fixtures.js';
 import { injectorSecurity, injectorServiceDnsName } from './security.js';
 
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 60_000,
-});
-const ca = new CertificateAuthority({ bundle, workloadCertTtlMs: 3_600_000, allowedClockSkewMs: 60_000 });
+const pki = new TestPki();
 
-/** Sentry's CA, adding the given DNS names. */
+/** A CA like sentry's, adding the given DNS names. */
 function caSigner(requests: SignRequest[], dnsNames: readonly string[]): Signer {
-  return async (request) => {
+  return (request) => {
     requests.push(request);
-    const csr = await readCsr(request.csrPem);
-    const signed = await ca.signIdentity({
-      spki: csr.spki,
+    const identity = {
       trustDomain: request.trustDomain,
       namespace: request.namespace,
       appId: request.id,
-      dnsNames: [...dnsNames],
-    });
-    return { workloadCertificate: signed.chainPem };
+      dnsNames,
+    };
+    return Promise.resolve({ workloadCertificate: pki.sign(csrPublicKeyInfo(request.csrPem), identity) });
   };
 }
 
@@ -53,7 +40,7 @@ describe('the injector security provider', () => {
 
   function start(sign: Signer): { provider: SecurityProvider; targets: HealthTargets; log: RecordingLogger } {
     const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-injector-security-'));
-    writeFileSync(join(dir, 'ca.crt'), bundle.trustAnchorsPem);
+    writeFileSync(join(dir, 'ca.crt'), pki.trustAnchorsPem);
     writeFileSync(join(dir, 'token'), 'the-token');
     const options = {
       env: readInjectorEnv({ ...CHART_ENV, DAPR_TRUST_ANCHORS_FILE: join(dir, 'ca.crt') }),
@@ -87,7 +74,7 @@ describe('the injector security provider', () => {
       namespace: 'dapr-system',
       trustDomain: 'cluster.local',
       token: 'the-token',
-      tokenValidator: TOKEN_VALIDATOR.KUBERNETES,
+      tokenValidator: TokenValidator.KUBERNETES,
     });
     const leaf = new X509Certificate(provider.svid!.certChainPem);
     expect(leaf.publicKey.asymmetricKeyType).toBe('rsa');

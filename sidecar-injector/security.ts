@@ -5,9 +5,7 @@
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider, type Signer } from '../kit/security/provider.js';
-// The SignCertificate client placement already uses; the wire call is the same for every service.
-import { sentrySigner } from '../placement/security.js';
-import { createCsrPem } from '../sentry/ca/csr-builder.js';
+import { sentrySigner } from '../kit/security/sentry-client.js';
 import type { InjectorOptions } from './options.js';
 
 export const INJECTOR_APP_ID = 'dapr-injector';
@@ -40,7 +38,6 @@ export function injectorSecurity(
     keyAlgorithm: 'rsa',
     kubernetesMode: true,
     env,
-    createCsrPem,
     sign,
     log,
     health,

@@ -15,7 +15,7 @@ import {
   REPORT_DAPR_STATUS_PATH,
   type Host,
 } from '../../placement/proto/placement.js';
-import { decodeString, readFields } from '../../sentry/proto/wire.js';
+import { decodeString, readFields } from '../../kit/proto/wire.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
 
 const STREAMS_PER_CONNECTION = 50;

@@ -1,6 +1,7 @@
 // The parts of the SVID provider that need no CA: token selection and renewal timing. The full
 // request/verify/rotate cycle against sentry's CA is in placement/security.test.ts (kit may
 // not depend on a service, not even in tests).
+import { TokenValidator } from '../proto/sentry.js';
 import { describe, expect, it } from '@jest/globals';
 import {
   controlPlaneSpiffeId,
@@ -8,7 +9,6 @@ import {
   LEGACY_KUBERNETES_TOKEN_FILE,
   SecurityProvider,
   sentryToken,
-  TOKEN_VALIDATOR,
 } from './provider.js';
 
 describe('sentryToken', () => {
@@ -22,11 +22,11 @@ describe('sentryToken', () => {
   it('uses DAPR_SENTRY_TOKEN_FILE: KUBERNETES in kubernetes mode, else JWKS', () => {
     expect(sentryToken({ DAPR_SENTRY_TOKEN_FILE: '/t' }, true, read)).toEqual({
       token: 'file-token',
-      validator: TOKEN_VALIDATOR.KUBERNETES,
+      validator: TokenValidator.KUBERNETES,
     });
     expect(sentryToken({ DAPR_SENTRY_TOKEN_FILE: '/t' }, false, read)).toEqual({
       token: 'file-token',
-      validator: TOKEN_VALIDATOR.JWKS,
+      validator: TokenValidator.JWKS,
     });
   });
 
@@ -37,24 +37,24 @@ describe('sentryToken', () => {
   it('reads the projected token in kubernetes mode, falling back to the legacy one', () => {
     expect(sentryToken({}, true, read)).toEqual({
       token: 'projected',
-      validator: TOKEN_VALIDATOR.KUBERNETES,
+      validator: TokenValidator.KUBERNETES,
     });
     const legacy = (p: string): string => {
       if (p === LEGACY_KUBERNETES_TOKEN_FILE) return 'legacy';
       throw new Error('ENOENT');
     };
-    expect(sentryToken({}, true, legacy)).toEqual({ token: 'legacy', validator: TOKEN_VALIDATOR.KUBERNETES });
+    expect(sentryToken({}, true, legacy)).toEqual({ token: 'legacy', validator: TokenValidator.KUBERNETES });
   });
 
   it('asks with no token and no validator in kubernetes mode when neither token file exists (as upstream)', () => {
     const none = (p: string): string => {
       throw new Error(`ENOENT: ${p}`);
     };
-    expect(sentryToken({}, true, none)).toEqual({ token: '', validator: TOKEN_VALIDATOR.UNKNOWN });
+    expect(sentryToken({}, true, none)).toEqual({ token: '', validator: TokenValidator.UNKNOWN });
   });
 
   it('sends no token outside kubernetes mode', () => {
-    expect(sentryToken({}, false, read)).toEqual({ token: '', validator: TOKEN_VALIDATOR.UNKNOWN });
+    expect(sentryToken({}, false, read)).toEqual({ token: '', validator: TokenValidator.UNKNOWN });
   });
 });
 

@@ -4,20 +4,21 @@
 // fresh key (Ed25519 or RSA 2048), asks sentry to sign it with the projected service-account
 // token, verifies the answer and renews at half of the certificate's lifetime.
 //
-// kit must not depend on a service, so the two sentry-specific pieces (building the PKCS#10 CSR
-// and the SignCertificate call) are passed in by the service that runs the provider.
+// The CSR builder and the SignCertificate call default to kit's own (kit/x509/csr-builder.ts,
+// kit/security/sentry-client.ts); tests pass others.
 import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
 import { dirname } from 'node:path';
 import type { experimental } from '@grpc/grpc-js';
 import type { HealthTarget } from '../health-targets.js';
 import type { Logger } from '../logger.js';
+import { TokenValidator } from '../proto/sentry.js';
+import { createCsrPem } from '../x509/csr-builder.js';
+import { sentrySigner } from './sentry-client.js';
 import { checkOnlyUriSan, subjectAltNames } from './subject-alt-names.js';
 
 export type KeyAlgorithm = 'ed25519' | 'rsa';
 
-/** sentry.proto TokenValidator values the clients send. */
-export const TOKEN_VALIDATOR = { UNKNOWN: 0, KUBERNETES: 2, JWKS: 3 } as const;
 
 export const ENV_SENTRY_TOKEN_FILE = 'DAPR_SENTRY_TOKEN_FILE';
 export const KUBERNETES_TOKEN_FILE = '/var/run/secrets/dapr.io/sentrytoken/token';
@@ -64,8 +65,10 @@ export interface SecurityProviderOptions {
   readonly keyAlgorithm: KeyAlgorithm;
   readonly kubernetesMode: boolean;
   readonly env: NodeJS.ProcessEnv;
-  readonly createCsrPem: (key: KeyObject) => Buffer;
-  readonly sign: Signer;
+  /** Default: kit's PKCS#10 builder. */
+  readonly createCsrPem?: (key: KeyObject) => Buffer;
+  /** Default: SignCertificate to sentryAddress. */
+  readonly sign?: Signer;
   readonly log: Logger;
   /** `security-provider`: ready once the first SVID is held. */
   readonly health?: HealthTarget;
@@ -99,7 +102,7 @@ export function sentryToken(
     if (file === '') throw new Error(`${ENV_SENTRY_TOKEN_FILE} is set but empty`);
     return {
       token: read(file),
-      validator: kubernetesMode ? TOKEN_VALIDATOR.KUBERNETES : TOKEN_VALIDATOR.JWKS,
+      validator: kubernetesMode ? TokenValidator.KUBERNETES : TokenValidator.JWKS,
     };
   }
   if (kubernetesMode) {
@@ -111,11 +114,11 @@ export function sentryToken(
       }
     };
     const token = readOrEmpty(KUBERNETES_TOKEN_FILE);
-    if (token !== '') return { token, validator: TOKEN_VALIDATOR.KUBERNETES };
+    if (token !== '') return { token, validator: TokenValidator.KUBERNETES };
     const legacy = readOrEmpty(LEGACY_KUBERNETES_TOKEN_FILE);
     if (legacy !== '') {
       log?.warn(`Failed to read ${KUBERNETES_TOKEN_FILE}, falling back to the legacy service account token`);
-      return { token: legacy, validator: TOKEN_VALIDATOR.KUBERNETES };
+      return { token: legacy, validator: TokenValidator.KUBERNETES };
     }
     // No token at all (a pod without an automounted token): upstream asks with an empty token
     // and lets sentry pick its default validator; a sentry with the insecure validator issues.
@@ -123,7 +126,7 @@ export function sentryToken(
       `No service account token at ${KUBERNETES_TOKEN_FILE} or ${LEGACY_KUBERNETES_TOKEN_FILE}: asking sentry without one`,
     );
   }
-  return { token: '', validator: TOKEN_VALIDATOR.UNKNOWN };
+  return { token: '', validator: TokenValidator.UNKNOWN };
 }
 
 export function controlPlaneSpiffeId(trustDomain: string, namespace: string, appId: string): string {
@@ -279,14 +282,16 @@ export class SecurityProvider implements experimental.CertificateProvider {
     const anchors = this.#anchors!;
     const key = generateKey(o.keyAlgorithm);
     const { token, validator } = sentryToken(o.env, o.kubernetesMode, undefined, o.log);
-    const response = await o.sign(
+    const sign = o.sign ?? sentrySigner;
+    const buildCsr = o.createCsrPem ?? createCsrPem;
+    const response = await sign(
       {
         id: o.appId,
         namespace: o.namespace,
         trustDomain: CONTROL_PLANE_IDS.has(o.appId) ? o.trustDomain : '',
         token,
         tokenValidator: validator,
-        csrPem: o.createCsrPem(key),
+        csrPem: buildCsr(key),
       },
       { address: o.sentryAddress, trustAnchorsPem: anchors, sentryId: this.sentryId },
     );

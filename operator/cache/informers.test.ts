@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
-import { waitFor } from '../../test/harness/wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 import { Informers } from './informers.js';
 import { collectionPath, DAPR_KINDS, KIND_KEYS } from './kinds.js';
 

@@ -1,34 +1,21 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { request } from 'node:https';
 import type { TLSSocket } from 'node:tls';
 import { recordingLogger } from '../../kit/testing/logger.js';
-import { generateBundle } from '../../sentry/ca/bundle.js';
-import { CertificateAuthority } from '../../sentry/ca/ca.js';
+import { TestPki } from '../../kit/testing/test-pki.js';
 import { ConversionWebhook, reviewResponse, type IdentitySource, type IdentityUpdate } from './webhook.js';
 
 const DNS_NAME = 'dapr-webhook.dapr-system.svc';
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
-const ca = new CertificateAuthority({ bundle, workloadCertTtlMs: 3_600_000, allowedClockSkewMs: 0 });
+const pki = new TestPki();
 
 /** The operator's SVID as sentry issues it: RSA key, dapr-operator id, the webhook DNS name. */
-async function operatorSvid(): Promise<IdentityUpdate> {
-  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  const signed = await ca.signIdentity({
-    spki: publicKey.export({ type: 'spki', format: 'der' }),
-    trustDomain: 'cluster.local',
-    namespace: 'dapr-system',
-    appId: 'dapr-operator',
-    dnsNames: [DNS_NAME],
-  });
-  return {
-    certificate: signed.chainPem,
-    privateKey: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
-  };
+function operatorSvid(): IdentityUpdate {
+  const svid = pki.svid(
+    { trustDomain: 'cluster.local', namespace: 'dapr-system', appId: 'dapr-operator', dnsNames: [DNS_NAME] },
+    'rsa',
+  );
+  return { certificate: svid.certChainPem, privateKey: svid.keyPem };
 }
 
 class Identities implements IdentitySource {
@@ -58,7 +45,7 @@ function post(port: number, path: string, body: string, method = 'POST'): Promis
         port,
         path,
         method,
-        ca: bundle.trustAnchorsPem,
+        ca: pki.trustAnchorsPem,
         servername: DNS_NAME,
         agent: false,
       },
@@ -113,7 +100,7 @@ describe('the conversion webhook', () => {
         },
       }).run(controller.signal);
     });
-    const first = await operatorSvid();
+    const first = operatorSvid();
     identities.push(first);
     await listening;
 
@@ -148,7 +135,7 @@ describe('the conversion webhook', () => {
       result: { metadata: {}, status: 'Failure', message: 'unexpected kind "Component"' },
     });
 
-    const second = await operatorSvid();
+    const second = operatorSvid();
     identities.push(second);
     expect((await post(port, '/convert', review([v2]))).serial).toBe(
       new X509Certificate(second.certificate).serialNumber,

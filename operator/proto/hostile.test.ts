@@ -12,7 +12,7 @@ import {
   encodeRequest,
   METHOD_NAMES,
 } from './operator.js';
-import { ProtoError } from '../../sentry/proto/wire.js';
+import { ProtoError } from '../../kit/proto/wire.js';
 import {
   assertDecodesOrRefuses,
   growth,

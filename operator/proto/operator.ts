@@ -4,7 +4,7 @@
 // shapes cover all of them: a list (repeated bytes = 1), one object (bytes = 1) and a stream
 // event (bytes = 1, ResourceEventType = 2). SCHEMA states the field tables as data; a test
 // proves them equal, field for field, to the .proto files of dapr v1.18.3.
-import { decodeString, expectWire, readFields, WIRE, Writer } from '../../sentry/proto/wire.js';
+import { decodeString, expectWire, readFields, WIRE, Writer } from '../../kit/proto/wire.js';
 
 export const OPERATOR_SERVICE = 'dapr.proto.operator.v1.Operator';
 

@@ -10,7 +10,7 @@ import {
   encodeOrder,
   HostOperation,
 } from './placement.js';
-import { ProtoError } from '../../sentry/proto/wire.js';
+import { ProtoError } from '../../kit/proto/wire.js';
 import {
   assertDecodesOrRefuses,
   growth,

@@ -14,7 +14,7 @@ import {
   WIRE,
   Writer,
   type Field,
-} from '../../sentry/proto/wire.js';
+} from '../../kit/proto/wire.js';
 
 export { ProtoError };
 

@@ -5,7 +5,8 @@ import { credentials, ServerCredentials, status } from '@grpc/grpc-js';
 import { emptyHost, HostOperation } from '../proto/placement.js';
 import { PlacementServer, type PlacementServerOptions } from './server.js';
 import { startLoopbackServer, type RunningServer } from './loopback.js';
-import { TestDaprd, TestPki } from './testing.js';
+import { TestDaprd } from './testing.js';
+import { TestPki } from '../../kit/testing/test-pki.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
@@ -156,20 +157,24 @@ describe('bad inputs over mTLS', () => {
   const placementId = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';
 
   async function startMtls(): Promise<RunningServer> {
-    const serving = await pki.svid('cluster.local', 'dapr-system', 'dapr-placement');
+    const serving = pki.svid({
+      trustDomain: 'cluster.local',
+      namespace: 'dapr-system',
+      appId: 'dapr-placement',
+    });
     return start({
       mtls: true,
       credentials: ServerCredentials.createSsl(
-        pki.bundle.trustAnchorsPem,
+        pki.trustAnchorsPem,
         [{ cert_chain: serving.certChainPem, private_key: serving.keyPem }],
         true,
       ),
     });
   }
 
-  async function client(namespace: string, appId: string): Promise<ReturnType<typeof credentials.createSsl>> {
-    const svid = await pki.svid('public', namespace, appId);
-    return credentials.createSsl(pki.bundle.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
+  function client(namespace: string, appId: string): ReturnType<typeof credentials.createSsl> {
+    const svid = pki.svid({ trustDomain: 'public', namespace, appId });
+    return credentials.createSsl(pki.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
       checkServerIdentity: (_host, cert) =>
         cert.subjectaltname === `URI:${placementId}`
           ? undefined
@@ -185,7 +190,7 @@ describe('bad inputs over mTLS', () => {
       id: 'victim',
       namespace: 'prod',
       entities: ['Y'],
-      credentials: await client('prod', 'victim'),
+      credentials: client('prod', 'victim'),
     });
     await victim.until((d) => d.ops.includes('unlock:1'));
     const mallory = daprd({
@@ -193,7 +198,7 @@ describe('bad inputs over mTLS', () => {
       name: '10.0.0.1:50002',
       id: 'mallory',
       entities: ['X'],
-      credentials: await client('default', 'mallory'),
+      credentials: client('default', 'mallory'),
     });
     await mallory.until((d) => d.ops.includes('unlock:1'));
     // Honest first report, then a re-report as the victim, in the victim's namespace.
@@ -208,7 +213,7 @@ describe('bad inputs over mTLS', () => {
       name: '10.0.0.2:50002',
       id: 'mallory',
       entities: ['X'],
-      credentials: await client('default', 'mallory'),
+      credentials: client('default', 'mallory'),
     });
     await mallory2.until((d) => d.ops.some((o) => o.startsWith('unlock:')));
     mallory2.send({ ...mallory2.report(['Y']), namespace: 'prod' });

@@ -2,7 +2,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { Client, credentials, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { REPORT_DAPR_STATUS_CLIENT, type PlacementServerOptions } from './server.js';
 import { startLoopbackServer, type RunningServer } from './loopback.js';
-import { TestDaprd, TestPki } from './testing.js';
+import { TestDaprd } from './testing.js';
+import { TestPki } from '../../kit/testing/test-pki.js';
 import { HostOperation } from '../proto/placement.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
@@ -169,20 +170,24 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
   const placementId = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';
 
   async function startMtls(): Promise<RunningServer> {
-    const serving = await pki.svid('cluster.local', 'dapr-system', 'dapr-placement');
+    const serving = pki.svid({
+      trustDomain: 'cluster.local',
+      namespace: 'dapr-system',
+      appId: 'dapr-placement',
+    });
     return start({
       mtls: true,
       credentials: ServerCredentials.createSsl(
-        pki.bundle.trustAnchorsPem,
+        pki.trustAnchorsPem,
         [{ cert_chain: serving.certChainPem, private_key: serving.keyPem }],
         true,
       ),
     });
   }
 
-  async function client(namespace: string, appId: string): Promise<ReturnType<typeof credentials.createSsl>> {
-    const svid = await pki.svid('public', namespace, appId);
-    return credentials.createSsl(pki.bundle.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
+  function client(namespace: string, appId: string): ReturnType<typeof credentials.createSsl> {
+    const svid = pki.svid({ trustDomain: 'public', namespace, appId });
+    return credentials.createSsl(pki.trustAnchorsPem, svid.keyPem, svid.certChainPem, {
       checkServerIdentity: (_host, cert) =>
         cert.subjectaltname === `URI:${placementId}`
           ? undefined
@@ -197,7 +202,7 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
       name: '10.0.0.1:50002',
       id: 'myapp',
       entities: ['X'],
-      credentials: await client('default', 'myapp'),
+      credentials: client('default', 'myapp'),
     });
     await a.until((d) => d.ops.includes('unlock:1'));
     expect(keys(a.lastTable)).toEqual({ X: ['10.0.0.1:50002'] });
@@ -210,7 +215,7 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
       name: '10.0.0.1:50002',
       id: 'victim',
       entities: ['X'],
-      credentials: await client('default', 'myapp'),
+      credentials: client('default', 'myapp'),
     });
     const err = await liar.closed();
     expect([err?.code, err?.details]).toEqual([
@@ -227,7 +232,7 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
       id: 'myapp',
       namespace: 'prod',
       entities: ['X'],
-      credentials: await client('prod', 'myapp'),
+      credentials: client('prod', 'myapp'),
     });
     await a.until((d) => d.ops.includes('unlock:1'));
     const liar = daprd({
@@ -236,7 +241,7 @@ describe('placement §3 ReportDaprStatus over mTLS', () => {
       id: 'myapp',
       namespace: 'prod',
       entities: ['X'],
-      credentials: await client('default', 'myapp'),
+      credentials: client('default', 'myapp'),
     });
     const err = await liar.closed();
     expect([err?.code, err?.details]).toEqual([

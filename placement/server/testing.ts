@@ -1,5 +1,5 @@
 // Test helpers: a grpc-js client speaking daprd 1.18's side of ReportDaprStatus (report on
-// connect, ack every order as §1.6 says), and mTLS material from sentry's CA.
+// connect, ack every order as §1.6 says), (mTLS material comes from kit/testing/test-pki.ts).
 import {
   Client,
   credentials,
@@ -7,9 +7,6 @@ import {
   type ClientDuplexStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { generateKeyPairSync } from 'node:crypto';
-import { generateBundle, type X509Bundle } from '../../sentry/ca/bundle.js';
-import { CertificateAuthority } from '../../sentry/ca/ca.js';
 import { emptyHost, HostOperation, type Host, type PlacementOrder } from '../proto/placement.js';
 import { REPORT_DAPR_STATUS_CLIENT } from './server.js';
 
@@ -138,44 +135,5 @@ export class TestDaprd {
     const waiters = this.#waiters;
     this.#waiters = [];
     for (const w of waiters) w();
-  }
-}
-
-export interface Svid {
-  readonly certChainPem: Buffer;
-  readonly keyPem: Buffer;
-}
-
-/** A CA whose workload certificates (Ed25519 keys, as daprd 1.18's) serve as mTLS material. */
-export class TestPki {
-  readonly bundle: X509Bundle;
-  readonly #ca: CertificateAuthority;
-
-  constructor() {
-    this.bundle = generateBundle({
-      trustDomain: 'cluster.local',
-      controlPlaneNamespace: 'dapr-system',
-      allowedClockSkewMs: 60_000,
-    });
-    this.#ca = new CertificateAuthority({
-      bundle: this.bundle,
-      workloadCertTtlMs: 3_600_000,
-      allowedClockSkewMs: 60_000,
-    });
-  }
-
-  async svid(trustDomain: string, namespace: string, appId: string): Promise<Svid> {
-    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
-    const signed = await this.#ca.signIdentity({
-      spki: publicKey.export({ type: 'spki', format: 'der' }),
-      trustDomain,
-      namespace,
-      appId,
-      dnsNames: [],
-    });
-    return {
-      certChainPem: signed.chainPem,
-      keyPem: Buffer.from(privateKey.export({ type: 'pkcs8', format: 'pem' })),
-    };
   }
 }

@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { signingKey } from './algorithms.js';
+import { signingKey } from '../../kit/x509/algorithms.js';
 import { BundleError, generateBundle, loadBundle, type BundlePems } from './bundle.js';
-import { keyIdentifier, signCertificate } from './certificate.js';
-import { OID } from './oids.js';
-import { certificatesFromPem, encodeCertificates, encodePem } from './pem.js';
+import { keyIdentifier, signCertificate } from '../../kit/x509/certificate.js';
+import { OID } from '../../kit/x509/oids.js';
+import { certificatesFromPem, encodeCertificates, encodePem } from '../../kit/x509/pem.js';
 import { CA_TTL_MS, issuerCertificate, rootCertificate } from './profile.js';
 import { opensslCa } from './testing/openssl-ca.js';
 import {
@@ -16,7 +16,7 @@ import {
   keyUsage,
   parseCertificate,
   subjectKeyId,
-} from './x509.js';
+} from '../../kit/x509/certificate-fields.js';
 
 const NOW = Date.UTC(2026, 0, 10);
 const SKEW = 15 * 60_000;

@@ -3,12 +3,12 @@
 // PEMs the way upstream does at startup (sentry.md §5 "Startup logic" step 2), so a bundle Go's
 // sentry accepts is accepted here and one it refuses is refused.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { signingKey, UnsupportedKeyError } from './algorithms.js';
-import { keyIdentifier, signCertificate } from './certificate.js';
+import { signingKey, UnsupportedKeyError } from '../../kit/x509/algorithms.js';
+import { keyIdentifier, signCertificate } from '../../kit/x509/certificate.js';
 import { checkChainToAnchors, checkSignatureFrom } from './chain.js';
-import { certificatesFromPem, encodeCertificates, encodePem, firstPemBlock } from './pem.js';
+import { certificatesFromPem, encodeCertificates, encodePem, firstPemBlock } from '../../kit/x509/pem.js';
 import { CA_TTL_MS, issuerCertificate, rootCertificate } from './profile.js';
-import { basicConstraints, keyUsage, parseCertificate, type Certificate } from './x509.js';
+import { basicConstraints, keyUsage, parseCertificate, type Certificate } from '../../kit/x509/certificate-fields.js';
 
 export interface X509Bundle {
   /** All roots, re-encoded without PEM comments: ca.crt, and trust_chain_certificates[0]. */

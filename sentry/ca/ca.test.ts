@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { createPublicKey, X509Certificate } from 'node:crypto';
 import { generateBundle, loadBundle, type X509Bundle } from './bundle.js';
 import { CertificateAuthority, type IdentityRequest } from './ca.js';
-import { OID } from './oids.js';
-import { certificatesFromPem } from './pem.js';
+import { OID } from '../../kit/x509/oids.js';
+import { certificatesFromPem } from '../../kit/x509/pem.js';
 import { controlPlaneDnsNames } from './profile.js';
 import { KEY_KINDS, openssl, privateKey, type KeyKind } from './testing/keys.js';
 import { opensslCa } from './testing/openssl-ca.js';
@@ -16,7 +16,7 @@ import {
   parseCertificate,
   subjectAltNames,
   subjectKeyId,
-} from './x509.js';
+} from '../../kit/x509/certificate-fields.js';
 import { SentryError } from '../errors.js';
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0, 500);

@@ -2,11 +2,11 @@
 // per issuer (its raw subject, the AKI extension, the signer, the chain PEM) is prepared once,
 // so each request costs a TBS concatenation and one signature.
 import { createPublicKey } from 'node:crypto';
-import { signingKey } from './algorithms.js';
-import { signCertificateAsync, type Issuer } from './certificate.js';
-import { encodePem } from './pem.js';
+import { signingKey } from '../../kit/x509/algorithms.js';
+import { signCertificateAsync, type Issuer } from '../../kit/x509/certificate.js';
+import { encodePem } from '../../kit/x509/pem.js';
 import { authorityKeyIdFor, workloadCertificate } from './profile.js';
-import { subjectKeyId } from './x509.js';
+import { subjectKeyId } from '../../kit/x509/certificate-fields.js';
 import type { X509Bundle } from './bundle.js';
 import { SentryError } from '../errors.js';
 import { daprSpiffeId } from '../../kit/security/spiffe.js';

@@ -1,8 +1,8 @@
 // Chain checks with Go's semantics, for validating a CA bundle before it is used: what
 // x509.Certificate.CheckSignatureFrom and Verify (default options: now, EKU serverAuth) require.
-import { verifySignature } from './algorithms.js';
-import { OID } from './oids.js';
-import { basicConstraints, extKeyUsage, keyUsage, type Certificate } from './x509.js';
+import { verifySignature } from '../../kit/x509/algorithms.js';
+import { OID } from '../../kit/x509/oids.js';
+import { basicConstraints, extKeyUsage, keyUsage, type Certificate } from '../../kit/x509/certificate-fields.js';
 
 /**
  * Go's CheckSignatureFrom: `parent` may sign certificates (a v3 parent needs CA:TRUE, and

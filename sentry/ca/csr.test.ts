@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { createCsrDer, createCsrPem } from './csr-builder.js';
+import { createCsrDer, createCsrPem } from '../../kit/x509/csr-builder.js';
 import { readCsr } from './csr.js';
-import { encodePem } from './pem.js';
+import { encodePem } from '../../kit/x509/pem.js';
 import { KEY_KINDS, opensslCsr, openssl, privateKey, keyPem } from './testing/keys.js';
 import { SentryError } from '../errors.js';
 

@@ -2,10 +2,10 @@
 // parsed as Go's x509.ParseCertificateRequest would, and its self-signature checked. Sentry takes
 // only the public key from a CSR; the identity comes from the validated request, never from here.
 import type { KeyObject } from 'node:crypto';
-import { verifySignatureAsync } from './algorithms.js';
-import { children, DerError, expectTag, raw, readBitString, readWhole, TAG } from './der.js';
-import { importSpki } from './public-key.js';
-import { firstPemBlock } from './pem.js';
+import { verifySignatureAsync } from '../../kit/x509/algorithms.js';
+import { children, DerError, expectTag, raw, readBitString, readWhole, TAG } from '../../kit/x509/der.js';
+import { importSpki } from '../../kit/x509/public-key.js';
+import { firstPemBlock } from '../../kit/x509/pem.js';
 import { SentryError } from '../errors.js';
 
 export interface CertificateRequest {

@@ -7,7 +7,7 @@ import {
   organizationName,
   randomSerial,
   type CertificateParts,
-} from './certificate.js';
+} from '../../kit/x509/certificate.js';
 import {
   authorityKeyIdExtension,
   caBasicConstraintsExtension,
@@ -15,8 +15,8 @@ import {
   keyUsageExtension,
   subjectAltNameExtension,
   subjectKeyIdExtension,
-} from './extensions.js';
-import { OID } from './oids.js';
+} from '../../kit/x509/extensions.js';
+import { OID } from '../../kit/x509/oids.js';
 import { SENTRY_APP_ID, SPIFFE_SCHEME } from '../../kit/security/spiffe.js';
 
 /** Root and issuer lifetime when sentry generates them (365 days). */

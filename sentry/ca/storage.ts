@@ -11,7 +11,7 @@
 // - a ConfigMap whose ca.crt lacks the Secret's anchors is reported loudly and left alone (it
 //   may be mid-rotation); the Secret's CA is used.
 import { basename } from 'node:path';
-import { certificatesFromPem } from './pem.js';
+import { certificatesFromPem } from '../../kit/x509/pem.js';
 import type { BundlePems, X509Bundle } from './bundle.js';
 
 export const TRUST_BUNDLE_NAME = 'dapr-trust-bundle';

@@ -3,11 +3,11 @@
 // reader backtrack, while a well-behaved sidecar keeps asking for its certificate.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { status, type ServiceError } from '@grpc/grpc-js';
-import { createCsrPem } from '../ca/csr-builder.js';
+import { createCsrPem } from '../../kit/x509/csr-builder.js';
 import { MAX_CSR_BYTES } from '../ca/csr.js';
 import { privateKey } from '../ca/testing/keys.js';
-import { TokenValidator, type SignCertificateRequest } from '../proto/sentry.js';
-import { SentryClient } from './client.js';
+import { TokenValidator, type SignCertificateRequest } from '../../kit/proto/sentry.js';
+import { SentryClient } from '../../kit/security/sentry-client.js';
 import { startTestSentry, type TestSentry } from './testing.js';
 import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 

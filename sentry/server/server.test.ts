@@ -3,9 +3,9 @@ import { status, type ServiceError } from '@grpc/grpc-js';
 import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { promisify } from 'node:util';
-import { createCsrPem } from '../ca/csr-builder.js';
-import { OID } from '../ca/oids.js';
-import { certificatesFromPem, encodePem } from '../ca/pem.js';
+import { createCsrPem } from '../../kit/x509/csr-builder.js';
+import { OID } from '../../kit/x509/oids.js';
+import { certificatesFromPem, encodePem } from '../../kit/x509/pem.js';
 import { privateKey, type KeyKind } from '../ca/testing/keys.js';
 import {
   authorityKeyId,
@@ -16,9 +16,9 @@ import {
   parseCertificate,
   subjectAltNames,
   subjectKeyId,
-} from '../ca/x509.js';
-import { TokenValidator, type SignCertificateRequest } from '../proto/sentry.js';
-import { SentryClient } from './client.js';
+} from '../../kit/x509/certificate-fields.js';
+import { TokenValidator, type SignCertificateRequest } from '../../kit/proto/sentry.js';
+import { SentryClient } from '../../kit/security/sentry-client.js';
 import { startTestSentry, type TestSentry } from './testing.js';
 
 const run = promisify(execFile);

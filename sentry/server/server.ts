@@ -4,7 +4,6 @@
 import {
   experimental,
   Server,
-  type ServiceDefinition,
   type ServerUnaryCall,
   type sendUnaryData,
 } from '@grpc/grpc-js';
@@ -13,31 +12,14 @@ import type { Logger } from '../../kit/logger.js';
 import { untilAborted } from '../../kit/runner.js';
 import type { SentryMetrics } from '../metrics.js';
 import {
-  decodeRequest,
-  decodeResponse,
-  encodeRequest,
-  encodeResponse,
-  SIGN_CERTIFICATE_PATH,
+  CA_SERVICE,
   type SignCertificateRequest,
   type SignCertificateResponse,
-} from '../proto/sentry.js';
+} from '../../kit/proto/sentry.js';
 import type { ServingIdentity } from './serving-cert.js';
 import { toStatus } from './status.js';
 import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
 
-/** The CA service for grpc-js, with the hand-written codec (also used by clients and tests). */
-export const CA_SERVICE = {
-  SignCertificate: {
-    path: SIGN_CERTIFICATE_PATH,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: encodeRequest,
-    requestDeserialize: decodeRequest,
-    responseSerialize: encodeResponse,
-    responseDeserialize: decodeResponse,
-    originalName: 'signCertificate',
-  },
-} satisfies ServiceDefinition;
 
 export interface SentryServerOptions {
   /** --port (0 picks a free port, for tests). */

@@ -7,7 +7,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import type { HealthTarget } from '../../kit/health-targets.js';
 import type { Logger } from '../../kit/logger.js';
 import type { IdentitySigner } from '../ca/ca.js';
-import { encodePem } from '../ca/pem.js';
+import { encodePem } from '../../kit/x509/pem.js';
 import { SENTRY_APP_ID } from '../../kit/security/spiffe.js';
 
 type CertificateProvider = experimental.CertificateProvider;

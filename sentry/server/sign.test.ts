@@ -1,10 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
 import { generateBundle } from '../ca/bundle.js';
 import { CertificateAuthority } from '../ca/ca.js';
-import { createCsrPem } from '../ca/csr-builder.js';
+import { createCsrPem } from '../../kit/x509/csr-builder.js';
 import { privateKey } from '../ca/testing/keys.js';
 import { SentryError } from '../errors.js';
-import { TokenValidator } from '../proto/sentry.js';
+import { TokenValidator } from '../../kit/proto/sentry.js';
 import { FakeValidator } from '../validator/fake/fake.js';
 import { signRequest } from '../validator/testing.js';
 import { SignService, type SignServiceOptions } from './sign.js';

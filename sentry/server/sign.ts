@@ -9,7 +9,7 @@ import {
   TokenValidator,
   type SignCertificateRequest,
   type SignCertificateResponse,
-} from '../proto/sentry.js';
+} from '../../kit/proto/sentry.js';
 import type { Validator } from '../validator/validator.js';
 import type { JwtIssuer } from '../jwt/issuer.js';
 

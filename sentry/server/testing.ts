@@ -2,7 +2,7 @@
 import { generateBundle, type X509Bundle } from '../ca/bundle.js';
 import { CertificateAuthority } from '../ca/ca.js';
 import type { SentryMetrics } from '../metrics.js';
-import { TokenValidator } from '../proto/sentry.js';
+import { TokenValidator } from '../../kit/proto/sentry.js';
 import { InsecureValidator } from '../validator/insecure/insecure.js';
 import type { Validator } from '../validator/validator.js';
 import { SentryServer } from './server.js';

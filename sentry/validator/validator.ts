@@ -1,7 +1,7 @@
 // A validator decides whether a SignCertificate request may have the identity it asks for, and
 // in which trust domain. Each strategy lives in its own folder (insecure/, kubernetes/); the
 // rules every strategy shares are in common.ts; fakes for the server's tests are in fake/.
-import type { SignCertificateRequest } from '../proto/sentry.js';
+import type { SignCertificateRequest } from '../../kit/proto/sentry.js';
 import { SentryError } from '../errors.js';
 
 export interface ValidateResult {

@@ -5,7 +5,7 @@ import { HealthTargets } from '../../kit/health-targets.js';
 import { KubeApiError } from '../../kit/kubernetes/client.js';
 import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
 import { recordingLogger } from '../../kit/testing/logger.js';
-import { waitFor } from '../../test/harness/wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 import { caBundlePatch, CaBundleKeeper } from './ca-bundle.js';
 
 const PATH = '/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/dapr-sidecar-injector';

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
 import { repoRoot } from '../deps/paths.js';
 import { ManagedProcess, runId } from '../harness/process.js';
-import { waitFor } from '../harness/wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 
 interface Sidecar {
   readonly server: Server;

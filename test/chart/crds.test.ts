@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '../deps/paths.js';
-import { daprModuleDir } from '../../sentry/testing/upstream.js';
+import { daprModuleDir } from '../harness/upstream-sentry.js';
 import { readCrd, schemaRows, type CrdDocument } from './crd-shape.js';
 
 const ours = (): Map<string, CrdDocument> =>

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments, stringify } from 'yaml';
-import { daprModuleDir } from '../../sentry/testing/upstream.js';
+import { daprModuleDir } from '../harness/upstream-sentry.js';
 import { repoRoot } from '../deps/paths.js';
 import { Helm, type ToolResult } from '../harness/tools.js';
 

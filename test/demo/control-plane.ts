@@ -6,7 +6,7 @@ import { repoRoot } from '../deps/paths.js';
 import type { TestEnvironment } from '../harness/environment.js';
 import { isPodReady, livePods } from '../harness/pods.js';
 import type { Helm } from '../harness/tools.js';
-import { waitFor } from '../harness/wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 
 export const CONTROL_PLANE_NAMESPACE = 'dapr-system';
 

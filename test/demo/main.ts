@@ -14,7 +14,7 @@ import { binDir, cacheDir, daprBinDir, fetchScript } from '../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../harness/environment.js';
 import { startRedis, type TestRedis } from '../harness/redis.js';
 import { Helm } from '../harness/tools.js';
-import { waitFor } from '../harness/wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 import { CONTROL_PLANE_NAMESPACE, installControlPlane } from './control-plane.js';
 import { helloWorldManifests } from './hello-world.js';
 

@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitFor } from './wait.js';
+import { waitFor } from '../../kit/testing/wait.js';
 
 /** Carries the run id from jest's global setup to its workers (and to the demo's children). */
 export const RUN_MARKER = 'DAPR_TS_TEST_RUN';

@@ -2,7 +2,7 @@
 // protobufjs, and the tables the schema-parity tests compare our hand-written codecs with.
 import { join } from 'node:path';
 import protobuf from 'protobufjs';
-import { daprModuleDir } from '../../sentry/testing/upstream.js';
+import { daprModuleDir } from './upstream-sentry.js';
 
 /** Parses `dapr/proto/...` files of the pinned dapr module, resolving their dapr/ imports there. */
 export function loadUpstreamProtos(files: readonly string[]): protobuf.Root {

@@ -1,6 +1,6 @@
 // A validator whose answer the test chooses, for the server's tests.
 import { untilAborted } from '../../../kit/runner.js';
-import type { SignCertificateRequest } from '../../proto/sentry.js';
+import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
 import type { ValidateResult, Validator } from '../validator.js';
 
 export class FakeValidator implements Validator {

@@ -1,7 +1,7 @@
 // The insecure validator (self-hosted default): the common rules only, so any caller can obtain
 // any identity in the trust domain it names (`public` when it names none).
 import { untilAborted } from '../../../kit/runner.js';
-import type { SignCertificateRequest } from '../../proto/sentry.js';
+import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
 import { validateCommon } from '../common.js';
 import type { ValidateResult, Validator } from '../validator.js';
 

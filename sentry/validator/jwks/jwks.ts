@@ -10,7 +10,7 @@ import type { Logger } from '../../../kit/logger.js';
 import { untilAborted } from '../../../kit/runner.js';
 import { daprSpiffeId, SpiffeError } from '../../../kit/security/spiffe.js';
 import { parseJwks } from '../../jwt/keys.js';
-import type { SignCertificateRequest } from '../../proto/sentry.js';
+import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
 import { validateCommon } from '../common.js';
 import { rejected, type ValidateResult, type Validator } from '../validator.js';
 import { classifySource, readSource, type JwksSource } from './source.js';

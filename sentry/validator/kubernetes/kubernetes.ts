@@ -6,7 +6,7 @@
 import { untilAborted } from '../../../kit/runner.js';
 import type { HealthTarget } from '../../../kit/health-targets.js';
 import { SentryError } from '../../errors.js';
-import type { SignCertificateRequest } from '../../proto/sentry.js';
+import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
 import { parseTrustDomain, sentrySpiffeId } from '../../../kit/security/spiffe.js';
 import { DEFAULT_TRUST_DOMAIN, validateCommon } from '../common.js';
 import { rejected, type ValidateResult, type Validator } from '../validator.js';

@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { runId } from '../../harness/process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import { cachedBinary } from '../../deps/paths.js';
 import { chartDir, renderArgs, upstreamValuesFiles, type K8sObject } from '../../chart/render.js';
 

@@ -20,7 +20,7 @@ import { SERVICE_ACCOUNT_ISSUER } from '../../cluster/components.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { runId } from '../../harness/process.js';
 import { Helm, kubectl } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const fixture = (name: string): string => join(repoRoot, 'test', 'fixtures', name);
 

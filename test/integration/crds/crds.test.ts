@@ -9,7 +9,7 @@ import { repoRoot } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
 import { kubectl, type ToolResult } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const crdsDir = join(repoRoot, 'crds');
 

@@ -21,7 +21,7 @@ import { daprBinDir } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { startRedis, type TestRedis } from '../../harness/redis.js';
 import { Helm } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import {
   activations,
   activeOn,

@@ -18,7 +18,7 @@ import { startTestEnvironment, type TestEnvironment } from '../../harness/enviro
 import { startRedis, type TestRedis } from '../../harness/redis.js';
 import { Helm } from '../../harness/tools.js';
 import { isPodReady, livePods } from '../../harness/pods.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import { ResourceEventType } from '../../../operator/proto/operator.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
 import { workloadSvid } from '../sentry/support.js';

@@ -15,7 +15,7 @@ import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { Helm } from '../../harness/tools.js';
 import { isPodReady, livePods } from '../../harness/pods.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import {
   CONTROL_PLANE_NAMESPACE,
   installControlPlane,

@@ -13,7 +13,7 @@ import { binDir, daprBinDir, repoRoot } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl, run } from '../../harness/tools.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
 import { workloadSvid } from '../sentry/support.js';
 

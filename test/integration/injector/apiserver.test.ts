@@ -6,21 +6,21 @@
 // builds. Only sentry and the injector run here, and daprd cannot start without the operator,
 // so the node agent is told that daprd is absent and this test checks what is injected and what
 // daprd would do with it; test/integration/daprd/ runs the real daprd with the whole chart.
+import { TokenValidator } from '../../../kit/proto/sentry.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Pod, V1PodList } from '@kubernetes/client-node';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { TOKEN_VALIDATOR } from '../../../kit/security/provider.js';
-import { createCsrPem } from '../../../sentry/ca/csr-builder.js';
-import { SentryClient } from '../../../sentry/server/client.js';
+import { createCsrPem } from '../../../kit/x509/csr-builder.js';
+import { SentryClient } from '../../../kit/security/sentry-client.js';
 import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
 import { testConfig } from '../../../sidecar-injector/patcher/fixtures.js';
 import type { Container, Pod } from '../../../sidecar-injector/patcher/k8s-types.js';
 import { buildPatch } from '../../../sidecar-injector/patcher/patch.js';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const DAPRD = join(daprBinDir(), 'daprd');
 const fixture = (dir: string, name: string): string =>
@@ -257,7 +257,7 @@ spec:
         namespace: 'default',
         trustDomain: '',
         token: tokenRequest.status.token,
-        tokenValidator: TOKEN_VALIDATOR.KUBERNETES,
+        tokenValidator: TokenValidator.KUBERNETES,
         certificateSigningRequest: createCsrPem(key),
         jwtAudiences: [],
       });

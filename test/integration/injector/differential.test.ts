@@ -21,7 +21,7 @@ import type { PatchOperation } from '../../../sidecar-injector/patcher/k8s-types
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
 import { healthz, metricValue, scrape } from '../sentry/support.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { corpusPod, differentialCorpus, environmentCorpus, type CorpusCase } from './corpus.js';
 import { kubectl } from '../../harness/tools.js';

@@ -18,7 +18,7 @@ import { LeaderElector } from '../../../kit/kubernetes/lease.js';
 import { leasePath, type Lease } from '../../../kit/kubernetes/lease-record.js';
 import { recordingLogger } from '../../../kit/testing/logger.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const NS = 'default';
 const TIMINGS = { leaseDurationMs: 3_000, renewDeadlineMs: 2_000, retryPeriodMs: 300 } as const;

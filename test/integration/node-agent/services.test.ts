@@ -8,7 +8,7 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const NS = 'svcs';
 let env: TestEnvironment;

@@ -11,7 +11,7 @@ import { parseAllDocuments } from 'yaml';
 import { join } from 'node:path';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 
 const DAPR_DIR = daprBinDir();
 const upstreamFixture = (name: string): string =>

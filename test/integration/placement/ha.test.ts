@@ -18,11 +18,11 @@ import { binaryPath } from '../../../kit/testing/service-process.js';
 import { FailoverDaprd } from '../../../placement/testing/failover-daprd.js';
 import { TestDaprd } from '../../../placement/server/testing.js';
 import type { PlacementOrder } from '../../../placement/proto/placement.js';
-import { checkSentryIdentity } from '../../../sentry/server/client.js';
+import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import {
   coreApi,
   createPod,
@@ -102,7 +102,7 @@ describe('placement HA: three replicas, one Lease, failover', () => {
 
   function clientCredentials(keyPem: Buffer, chainPem: Buffer): ChannelCredentials {
     return credentials.createSsl(anchors, keyPem, chainPem, {
-      checkServerIdentity: (_host, cert) => checkSentryIdentity(cert, PLACEMENT_ID),
+      checkServerIdentity: (_host, cert) => checkServerSpiffeId(cert, PLACEMENT_ID),
     });
   }
 

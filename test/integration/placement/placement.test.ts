@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { httpRequest } from '../../../kit/testing/http.js';
-import { checkSentryIdentity } from '../../../sentry/server/client.js';
-import { TestDaprd, TestPki } from '../../../placement/server/testing.js';
+import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
+import { TestDaprd } from '../../../placement/server/testing.js';
+import { TestPki } from '../../../kit/testing/test-pki.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
@@ -47,7 +48,7 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
   /** Channel credentials that trust the anchors and require placement's exact SPIFFE id. */
   function clientCredentials(keyPem: Buffer, chainPem: Buffer): ChannelCredentials {
     return credentials.createSsl(anchors, keyPem, chainPem, {
-      checkServerIdentity: (_host, cert) => checkSentryIdentity(cert, PLACEMENT_ID),
+      checkServerIdentity: (_host, cert) => checkServerSpiffeId(cert, PLACEMENT_ID),
     });
   }
 
@@ -160,7 +161,11 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
   }, 60_000);
 
   it('refuses a client whose certificate comes from another CA at TLS', async () => {
-    const other = await new TestPki().svid('cluster.local', 'default', 'intruder');
+    const other = new TestPki().svid({
+      trustDomain: 'cluster.local',
+      namespace: 'default',
+      appId: 'intruder',
+    });
     const daprd = new TestDaprd({
       address: `127.0.0.1:${ports.port}`,
       name: '10.0.0.9:50002',

@@ -8,10 +8,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateBundle } from '../../../sentry/ca/bundle.js';
-import { buildX509Check, type X509Check } from '../../../sentry/testing/x509check.js';
+import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import {
   coreApi,
   createPod,

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateBundle } from '../../../sentry/ca/bundle.js';
 import { opensslCa } from '../../../sentry/ca/testing/openssl-ca.js';
-import { buildX509Check, type X509Check } from '../../../sentry/testing/x509check.js';
+import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
-import { waitFor } from '../../harness/wait.js';
+import { waitFor } from '../../../kit/testing/wait.js';
 import { metricValue, scrape, waitHealthy } from './support.js';
 
 const SENTRY_ID = 'spiffe://localhost/ns/default/dapr-sentry';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { fieldTable, loadUpstreamProtos, methodTable } from '../../test/harness/upstream-proto.js';
+import { fieldTable, loadUpstreamProtos, methodTable } from '../harness/upstream-proto.js';
 import {
   decodeRequest,
   decodeResponse,
@@ -9,7 +9,7 @@ import {
   SIGN_CERTIFICATE_PATH,
   TokenValidator,
   type SignCertificateRequest,
-} from './sentry.js';
+} from '../../kit/proto/sentry.js';
 
 const root = loadUpstreamProtos(['dapr/proto/sentry/v1/sentry.proto']);
 const RequestType = root.lookupType('dapr.proto.sentry.v1.SignCertificateRequest');

@@ -1,7 +1,7 @@
 // Where tests read the real v1.18.3 sources from: the dapr Go module, fetched (and cached) by
 // the Go toolchain, at the version test/deps/versions.env pins. Nothing from it is committed.
 import { execFileSync } from 'node:child_process';
-import { pinnedVersions } from '../../test/deps/paths.js';
+import { pinnedVersions } from '../deps/paths.js';
 
 let cached: string | undefined;
 

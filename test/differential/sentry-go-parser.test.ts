@@ -2,14 +2,14 @@
 // go-spiffe's x509svid, grpc-go with go-spiffe TLS, as daprd 1.18.3 uses them) accept what we
 // issue, serve and store.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { generateBundle, loadBundle } from '../ca/bundle.js';
-import { CertificateAuthority } from '../ca/ca.js';
-import { createCsrPem } from '../ca/csr-builder.js';
-import { readCsr } from '../ca/csr.js';
-import { KEY_KINDS, privateKey } from '../ca/testing/keys.js';
-import { opensslCa } from '../ca/testing/openssl-ca.js';
-import { buildX509Check, type X509Check } from '../testing/x509check.js';
-import { startTestSentry, type TestSentry } from './testing.js';
+import { generateBundle, loadBundle } from '../../sentry/ca/bundle.js';
+import { CertificateAuthority } from '../../sentry/ca/ca.js';
+import { createCsrPem } from '../../kit/x509/csr-builder.js';
+import { readCsr } from '../../sentry/ca/csr.js';
+import { KEY_KINDS, privateKey } from '../../sentry/ca/testing/keys.js';
+import { opensslCa } from '../../sentry/ca/testing/openssl-ca.js';
+import { buildX509Check, type X509Check } from '../harness/x509check.js';
+import { startTestSentry, type TestSentry } from '../../sentry/server/testing.js';
 
 let tool: X509Check;
 let sentry: TestSentry;

@@ -8,7 +8,7 @@ import {
   growth,
   LINEAR_RATIO_LIMIT,
   mutatedBytes,
-} from '../../kit/testing/hostile.js';
+} from '../testing/hostile.js';
 
 const REQUEST = encodeRequest({
   id: 'app',

@@ -5,11 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { daprBinDir } from '../../test/deps/paths.js';
+import { daprBinDir } from '../deps/paths.js';
 import { freePorts } from '../../kit/testing/ports.js';
-import { HostOperation } from '../proto/placement.js';
-import { startLoopbackServer } from './loopback.js';
-import { TestDaprd, type TestDaprdOptions } from './testing.js';
+import { HostOperation } from '../../placement/proto/placement.js';
+import { startLoopbackServer } from '../../placement/server/loopback.js';
+import { TestDaprd, type TestDaprdOptions } from '../../placement/server/testing.js';
 
 const DISSEMINATE_TIMEOUT_MS = 1_000;
 

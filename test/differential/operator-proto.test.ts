@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import protobuf from 'protobufjs';
-import { fieldTable, loadUpstreamProtos, methodTable } from '../../test/harness/upstream-proto.js';
+import { fieldTable, loadUpstreamProtos, methodTable } from '../harness/upstream-proto.js';
 import {
   decodeEvent,
   decodeList,
@@ -18,7 +18,7 @@ import {
   RESOURCE_SCHEMA,
   ResourceEventType,
   SCHEMA,
-} from './operator.js';
+} from '../../operator/proto/operator.js';
 
 const root = loadUpstreamProtos([
   'dapr/proto/operator/v1/operator.proto',

@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateKeyPairSync } from 'node:crypto';
 import fc from 'fast-check';
-import { createCsrPem } from './csr-builder.js';
-import { MAX_CSR_BYTES, readCsr } from './csr.js';
 import { decodePem, encodePem, firstPemBlock } from './pem.js';
-import { SentryError } from '../errors.js';
-import { growth, hostileText, LINEAR_RATIO_LIMIT, PROPERTY_RUNS } from '../../kit/testing/hostile.js';
+import { growth, hostileText, LINEAR_RATIO_LIMIT, PROPERTY_RUNS } from '../testing/hostile.js';
 
 const CSR_TYPE = 'CERTIFICATE REQUEST';
 const begin = (type = CSR_TYPE): string => `-----BEGIN ${type}-----\n`;
@@ -20,10 +16,10 @@ const HOSTILE: Record<string, (size: number) => string> = {
   'blocks with padding runs': (size) => `${begin()}${'A='.repeat(size / 2)}\n${end()}`.repeat(1),
 };
 
-describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () => {
+describe('PEM reading under hostile input (issue 15, docs/sentry.md Limits)', () => {
   it('a 64 KiB body of blanks and one bad character is refused in milliseconds (was 7.5 s)', () => {
     const start = performance.now();
-    expect(decodePem(HOSTILE['blanks then one bad character']!(MAX_CSR_BYTES))).toEqual([]);
+    expect(decodePem(HOSTILE['blanks then one bad character']!(64 * 1024))).toEqual([]);
     expect(performance.now() - start).toBeLessThan(500);
   });
 
@@ -39,19 +35,6 @@ describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () 
     const start = performance.now();
     expect(firstPemBlock(first + tail)).toEqual({ type: CSR_TYPE, der: Buffer.from('first') });
     expect(performance.now() - start).toBeLessThan(100);
-  });
-
-  it('a CSR field over the limit is refused before parsing, with the size and the limit', async () => {
-    const key = generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey;
-    const csr = createCsrPem(key);
-    await expect(readCsr(csr)).resolves.toBeDefined();
-    const padded = Buffer.concat([csr, Buffer.alloc(MAX_CSR_BYTES - csr.length, ' ')]);
-    await expect(readCsr(padded)).resolves.toBeDefined();
-    const over = Buffer.concat([padded, Buffer.from(' ')]);
-    await expect(readCsr(over)).rejects.toMatchObject({
-      kind: 'invalidCsr',
-      message: `invalid certificate signing request: ${MAX_CSR_BYTES + 1} bytes, more than the ${MAX_CSR_BYTES}-byte limit`,
-    });
   });
 
   it('keeps the former reading: text around blocks, headers, bad bodies skipped, END must match', () => {
@@ -97,25 +80,6 @@ describe('sentry PEM under hostile input (issue 15, docs/sentry.md Limits)', () 
         }
         expect(firstPemBlock(text)).toEqual(decodePem(text)[0]);
       }),
-      { numRuns: PROPERTY_RUNS },
-    );
-  });
-
-  it('property: a CSR field of any bytes gets a SentryError, never another failure', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.oneof(
-          fc.uint8Array({ maxLength: 2048 }).map((b) => Buffer.from(b)),
-          fc.uint8Array({ maxLength: 1024 }).map((b) => Buffer.from(encodePem(CSR_TYPE, Buffer.from(b)))),
-        ),
-        async (field) => {
-          const outcome = await readCsr(field).then(
-            () => undefined,
-            (e: unknown) => e,
-          );
-          if (outcome !== undefined) expect(outcome).toBeInstanceOf(SentryError);
-        },
-      ),
       { numRuns: PROPERTY_RUNS },
     );
   });

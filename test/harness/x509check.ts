@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { repoRoot } from '../../test/deps/paths.js';
+import { repoRoot } from '../deps/paths.js';
 
 const run = promisify(execFile);
 

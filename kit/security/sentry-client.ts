@@ -1,11 +1,15 @@
-// A SignCertificate client for tests and for our own control-plane services: TLS to sentry,
+// The SignCertificate client of our own control-plane services (and of tests): TLS to sentry,
 // trusting the anchors and authorizing sentry by its exact SPIFFE ID (hostname is ignored, as
 // go-spiffe clients ignore it).
 import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import { CA_SERVICE } from './server.js';
-import { checkOnlyUriSan } from '../../kit/security/subject-alt-names.js';
-import type { SignCertificateRequest, SignCertificateResponse } from '../proto/sentry.js';
+import {
+  CA_SERVICE,
+  type SignCertificateRequest,
+  type SignCertificateResponse,
+} from '../proto/sentry.js';
+import type { Signer } from './provider.js';
+import { checkOnlyUriSan } from './subject-alt-names.js';
 
 export interface SentryClientOptions {
   /** host:port */
@@ -25,11 +29,12 @@ type CaClient = Client & {
 const CaClientConstructor = makeGenericClientConstructor(CA_SERVICE, 'CA');
 
 /**
- * The server certificate's only URI SAN must be the expected id; undefined when it is. Read from
- * the certificate's DER, not Node's subjectaltname text (see kit/security/subject-alt-names.ts).
+ * A TLS server check: the peer certificate's only URI SAN must be `spiffeId` (sentry's, or
+ * placement's for daprd-like clients); undefined when it is. Read from the certificate's DER,
+ * not Node's subjectaltname text (see kit/security/subject-alt-names.ts).
  */
-export function checkSentryIdentity(cert: PeerCertificate, sentryId: string): Error | undefined {
-  return checkOnlyUriSan(cert.raw, sentryId);
+export function checkServerSpiffeId(cert: PeerCertificate, spiffeId: string): Error | undefined {
+  return checkOnlyUriSan(cert.raw, spiffeId);
 }
 
 export class SentryClient {
@@ -37,7 +42,7 @@ export class SentryClient {
 
   constructor(options: SentryClientOptions) {
     const creds = credentials.createSsl(options.trustAnchorsPem, null, null, {
-      checkServerIdentity: (_host, cert) => checkSentryIdentity(cert, options.sentryId),
+      checkServerIdentity: (_host, cert) => checkServerSpiffeId(cert, options.sentryId),
     });
     // SNI carries no meaning to sentry; a name (not the IP of the address) keeps Node quiet.
     this.#client = new CaClientConstructor(options.address, creds, {
@@ -59,3 +64,22 @@ export class SentryClient {
     this.#client.close();
   }
 }
+
+/** The provider's Signer: one call per request (renewals are rare; a fresh channel is simplest). */
+export const sentrySigner: Signer = async (request, connection) => {
+  const client = new SentryClient(connection);
+  try {
+    const response = await client.signCertificate({
+      id: request.id,
+      namespace: request.namespace,
+      trustDomain: request.trustDomain,
+      token: request.token,
+      tokenValidator: request.tokenValidator,
+      certificateSigningRequest: request.csrPem,
+      jwtAudiences: [],
+    });
+    return { workloadCertificate: response.workloadCertificate };
+  } finally {
+    client.close();
+  }
+};

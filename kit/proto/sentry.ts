@@ -1,6 +1,7 @@
 // dapr.proto.sentry.v1: the CA service, its two messages and their codecs, written from the
 // field table of sentry.md §1. SCHEMA states the same table as data; a test proves it equal,
 // field for field, to the .proto of github.com/dapr/dapr v1.18.3.
+import type { ServiceDefinition } from '@grpc/grpc-js';
 import { decodeString, expectWire, ProtoError, readFields, WIRE, Writer } from './wire.js';
 
 export const SIGN_CERTIFICATE_PATH = '/dapr.proto.sentry.v1.CA/SignCertificate';
@@ -180,3 +181,17 @@ export function decodeResponse(buf: Buffer): SignCertificateResponse {
     ...(perAudienceJwts.size === 0 ? {} : { perAudienceJwts }),
   };
 }
+
+/** The CA service for grpc-js, with the hand-written codec (the server in sentry/, the client in kit/security). */
+export const CA_SERVICE = {
+  SignCertificate: {
+    path: SIGN_CERTIFICATE_PATH,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: encodeRequest,
+    requestDeserialize: decodeRequest,
+    responseSerialize: encodeResponse,
+    responseDeserialize: decodeResponse,
+    originalName: 'signCertificate',
+  },
+} satisfies ServiceDefinition;

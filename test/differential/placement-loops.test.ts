@@ -1,7 +1,7 @@
 // The TypeScript ring and codec against dapr v1.18.3's own Go packages (goplacement).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ActorRings, HashRing } from '../hashing/ring.js';
-import { Sim } from '../loops/sim.js';
+import { ActorRings, HashRing } from '../../placement/hashing/ring.js';
+import { Sim } from '../../placement/loops/sim.js';
 import {
   decodeHost,
   emptyHost,
@@ -9,9 +9,9 @@ import {
   encodeOrder,
   HostOperation,
   type Host,
-} from '../proto/placement.js';
-import { placementStateJson } from '../server/state.js';
-import { buildGoPlacement, type GoPlacement } from './goplacement.js';
+} from '../../placement/proto/placement.js';
+import { placementStateJson } from '../../placement/server/state.js';
+import { buildGoPlacement, type GoPlacement } from '../harness/goplacement.js';
 
 let go: GoPlacement;
 beforeAll(async () => {

@@ -9,11 +9,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from '../../kit/testing/ports.js';
-import { cacheDir, fetchScript, pinnedVersions } from '../../test/deps/paths.js';
-import { ManagedProcess } from '../../test/harness/process.js';
-import { generateBundle, loadBundle, type X509Bundle } from '../ca/bundle.js';
-import { buildX509Check, type X509Check } from '../testing/x509check.js';
-import { startTestSentry, type TestSentry } from './testing.js';
+import { cacheDir, fetchScript, pinnedVersions } from '../deps/paths.js';
+import { ManagedProcess } from '../harness/process.js';
+import { generateBundle, loadBundle, type X509Bundle } from '../../sentry/ca/bundle.js';
+import { buildX509Check, type X509Check } from '../harness/x509check.js';
+import { startTestSentry, type TestSentry } from '../../sentry/server/testing.js';
 
 const run = promisify(execFile);
 const TRUST_DOMAIN = 'cluster.local';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import protobuf from 'protobufjs';
-import { fieldTable, loadUpstreamProtos, methodTable } from '../../test/harness/upstream-proto.js';
+import { fieldTable, loadUpstreamProtos, methodTable } from '../harness/upstream-proto.js';
 import {
   decodeHost,
   decodeOrder,
@@ -12,7 +12,7 @@ import {
   SCHEMA,
   type Host,
   type PlacementOrder,
-} from './placement.js';
+} from '../../placement/proto/placement.js';
 
 const root = loadUpstreamProtos([
   'dapr/proto/placement/v1/placement.proto',
