@@ -1,6 +1,7 @@
 // Guardrails live in config, not in review: floating promises and missing return types are errors.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import local from './lint/import-direction.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'charts/**', 'crds/**', 'coverage/**'] },
@@ -18,6 +19,11 @@ export default tseslint.config(
       'max-params': ['warn', 4],
       'max-depth': ['warn', 3],
     },
+  },
+  {
+    files: ['**/*.ts'],
+    plugins: { local },
+    rules: { 'local/import-direction': 'error' },
   },
   {
     files: ['**/*.js', '**/*.cjs'],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FakeKubeApi } from '../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../kit/kubernetes/testing/fake-api.js';
 import { recordingLogger } from '../kit/testing/logger.js';
 import { untilAborted } from '../kit/runner.js';
 import type { LeaderElectionOptions } from '../kit/kubernetes/lease.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../kit/health-targets.js';
-import { FakeKubeApi } from '../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../kit/kubernetes/testing/fake-api.js';
 import { MetricsRegistry } from '../kit/metrics.js';
 import type { SecurityProvider } from '../kit/security/provider.js';
 import { operatorMetrics } from './metrics.js';

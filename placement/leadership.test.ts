@@ -2,7 +2,7 @@
 // with the fence run the moment a term ends and the leader gauges following it.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../kit/health-targets.js';
-import { FakeKubeApi } from '../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../kit/kubernetes/testing/fake-api.js';
 import { leasePath, type Lease } from '../kit/kubernetes/lease-record.js';
 import { recordingLogger } from '../kit/testing/logger.js';
 import { leadershipMode, leaseIdentity, LeaseLeadership, singleReplica } from './leadership.js';

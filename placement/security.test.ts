@@ -13,7 +13,7 @@ import { recordingLogger } from '../kit/testing/logger.js';
 import { createCsrPem } from '../kit/x509/csr-builder.js';
 import { checkServerSpiffeId } from '../kit/security/sentry-client.js';
 import { PlacementServer } from './server/server.js';
-import { TestDaprd } from './server/testing.js';
+import { TestDaprd } from './server/testing/test-daprd.js';
 import { csrPublicKeyInfo, TestPki } from '../kit/testing/test-pki.js';
 
 const PLACEMENT_ID = 'spiffe://cluster.local/ns/dapr-system/dapr-placement';

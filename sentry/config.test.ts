@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeApiError } from '../kit/kubernetes/client.js';
-import { FakeKubeApi } from '../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../kit/kubernetes/testing/fake-api.js';
 import {
   ConfigError,
   DEFAULT_SENTRY_CONFIG,

@@ -13,7 +13,7 @@ import { recordingLogger, type RecordingLogger } from '../kit/testing/logger.js'
 import { csrPublicKeyInfo, TestPki } from '../kit/testing/test-pki.js';
 import { waitFor } from '../kit/testing/wait.js';
 import { readInjectorEnv, type InjectorOptions } from './options.js';
-import { CHART_ENV } from './patcher/fixtures.js';
+import { CHART_ENV } from './patcher/testing/fixtures.js';
 import { injectorSecurity, injectorServiceDnsName } from './security.js';
 
 const pki = new TestPki();

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
-import { TestDaprd } from '../../placement/server/testing.js';
+import { TestDaprd } from '../../placement/server/testing/test-daprd.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
 
 interface Server {

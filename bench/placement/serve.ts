@@ -1,7 +1,7 @@
 // Our placement gRPC server alone, plaintext, for the benchmark to run in its own process (so
 // its RSS and CPU are its own). Usage: node dist/bench/placement/serve.js <port>
 import { PlacementServer } from '../../placement/server/server.js';
-import { loopbackServerOptions } from '../../placement/server/loopback.js';
+import { loopbackServerOptions } from '../../placement/server/testing/loopback.js';
 
 const port = Number(process.argv[2] ?? 0);
 const abort = new AbortController();

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { recordingLogger } from '../testing/logger.js';
 import { KubeApiError, type KubeApi, type Query, type RequestOptions, type WatchEvent } from './client.js';
-import { FakeKubeApi } from './fake/fake.js';
+import { FakeKubeApi } from './testing/fake-api.js';
 import { LeaderElector, type LeaderElectionOptions } from './lease.js';
 import { claimedSpec, heldByAnother, leasePath, microTime, type Lease } from './lease-record.js';
 

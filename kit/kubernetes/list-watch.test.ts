@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeApiError } from './client.js';
-import { FakeKubeApi } from './fake/fake.js';
+import { FakeKubeApi } from './testing/fake-api.js';
 import { ListWatch, MAX_BACKOFF_MS, nextBackoff, type ListWatchHandler } from './list-watch.js';
 
 interface Item {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import { Informers } from './informers.js';
 import { collectionPath, DAPR_KINDS, KIND_KEYS } from './kinds.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeApiError } from '../../kit/kubernetes/client.js';
-import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { recordingLogger } from '../../kit/testing/logger.js';
 import { HealthTargets } from '../../kit/health-targets.js';
 import {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeApiError, type Query, type WatchEvent } from '../../kit/kubernetes/client.js';
-import { FakeKubeApi, type WatchSession } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi, type WatchSession } from '../../kit/kubernetes/testing/fake-api.js';
 import { recordingLogger } from '../../kit/testing/logger.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { desiredService, type DaprWorkload } from './desired-service.js';

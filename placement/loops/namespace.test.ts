@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { emptyHost, HostOperation, type PlacementTables } from '../proto/placement.js';
-import { Sim, type SimDaprd } from './sim.js';
+import { Sim, type SimDaprd } from './testing/sim.js';
 
 const A = { name: '10.0.0.1:50002', id: 'a' };
 const B = { name: '10.0.0.2:50002', id: 'b' };

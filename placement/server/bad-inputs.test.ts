@@ -4,8 +4,8 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import { credentials, ServerCredentials, status } from '@grpc/grpc-js';
 import { emptyHost, HostOperation } from '../proto/placement.js';
 import { PlacementServer, type PlacementServerOptions } from './server.js';
-import { startLoopbackServer, type RunningServer } from './loopback.js';
-import { TestDaprd } from './testing.js';
+import { startLoopbackServer, type RunningServer } from './testing/loopback.js';
+import { TestDaprd } from './testing/test-daprd.js';
 import { TestPki } from '../../kit/testing/test-pki.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

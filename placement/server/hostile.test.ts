@@ -6,8 +6,8 @@ import { status } from '@grpc/grpc-js';
 import { MAX_TABLE_BYTES, tableBytesOf } from '../loops/host-store.js';
 import { emptyHost, encodeOrder, HostOperation, type Host } from '../proto/placement.js';
 import { MAX_BUFFERED_BYTES_PER_STREAM, MAX_ENTITIES_PER_HOST } from './limits.js';
-import { startLoopbackServer, type RunningServer } from './loopback.js';
-import { TestDaprd } from './testing.js';
+import { startLoopbackServer, type RunningServer } from './testing/loopback.js';
+import { TestDaprd } from './testing/test-daprd.js';
 import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { Client, credentials, ServerCredentials, status, type ServiceError } from '@grpc/grpc-js';
 import { REPORT_DAPR_STATUS_CLIENT, type PlacementServerOptions } from './server.js';
-import { startLoopbackServer, type RunningServer } from './loopback.js';
-import { TestDaprd } from './testing.js';
+import { startLoopbackServer, type RunningServer } from './testing/loopback.js';
+import { TestDaprd } from './testing/test-daprd.js';
 import { TestPki } from '../../kit/testing/test-pki.js';
 import { HostOperation } from '../proto/placement.js';
 

@@ -5,7 +5,7 @@
 // through TestDaprd (report on connect, ack every order).
 import { status, type ChannelCredentials } from '@grpc/grpc-js';
 import type { PlacementOrder } from '../proto/placement.js';
-import { TestDaprd } from '../server/testing.js';
+import { TestDaprd } from '../server/testing/test-daprd.js';
 
 export interface FailoverDaprdOptions {
   readonly addresses: readonly string[];

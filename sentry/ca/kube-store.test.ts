@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { generateBundle } from './bundle.js';
 import { KubernetesCaStore } from './kube-store.js';
 import { bundleKeys, configMapData, secretData } from './storage.js';

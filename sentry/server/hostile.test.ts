@@ -8,7 +8,7 @@ import { MAX_CSR_BYTES } from '../ca/csr.js';
 import { privateKey } from '../ca/testing/keys.js';
 import { TokenValidator, type SignCertificateRequest } from '../../kit/proto/sentry.js';
 import { SentryClient } from '../../kit/security/sentry-client.js';
-import { startTestSentry, type TestSentry } from './testing.js';
+import { startTestSentry, type TestSentry } from './testing/test-sentry.js';
 import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 
 /** gRPC's default receive limit, which sentry keeps (as upstream does). */

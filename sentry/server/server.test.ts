@@ -19,7 +19,7 @@ import {
 } from '../../kit/x509/certificate-fields.js';
 import { TokenValidator, type SignCertificateRequest } from '../../kit/proto/sentry.js';
 import { SentryClient } from '../../kit/security/sentry-client.js';
-import { startTestSentry, type TestSentry } from './testing.js';
+import { startTestSentry, type TestSentry } from './testing/test-sentry.js';
 
 const run = promisify(execFile);
 

@@ -5,8 +5,8 @@ import { createCsrPem } from '../../kit/x509/csr-builder.js';
 import { privateKey } from '../ca/testing/keys.js';
 import { SentryError } from '../errors.js';
 import { TokenValidator } from '../../kit/proto/sentry.js';
-import { FakeValidator } from '../validator/fake/fake.js';
-import { signRequest } from '../validator/testing.js';
+import { FakeValidator } from '../validator/testing/fake-validator.js';
+import { signRequest } from '../validator/testing/sign-request.js';
 import { SignService, type SignServiceOptions } from './sign.js';
 
 const bundle = generateBundle({

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { commonViolations, validateCommon } from './common.js';
-import { signRequest } from './testing.js';
+import { signRequest } from './testing/sign-request.js';
 import { SentryError } from '../errors.js';
 
 describe('sentry §4 common request rules', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { testConfig, testInjector, testPod } from '../patcher/fixtures.js';
+import { testConfig, testInjector, testPod } from '../patcher/testing/fixtures.js';
 import { readInjectorEnv } from '../options.js';
 import {
   clusterDomainFromResolvConf,

@@ -2,7 +2,7 @@
 // pure parts of the two caches the admission path reads.
 import { describe, expect, it } from '@jest/globals';
 import { componentEntry, injectableContainers, type ComponentEntry } from './component-containers.js';
-import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { MtlsSetting, mtlsEnabledIn } from './mtls-setting.js';
 
 const entry = (name: string, container: string, scopes: string[] = []): ComponentEntry => ({

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { admissionDecision, FAILURE_POD_PATCH } from './admission.js';
 import { allowedCallers, type UserInfo } from './decisions.js';
-import { testConfig, testPod } from './fixtures.js';
+import { testConfig, testPod } from './testing/fixtures.js';
 import type { Pod } from './k8s-types.js';
 
 const policy = { callers: allowedCallers([]).callers };

@@ -9,7 +9,7 @@ import {
   requestIsNotForAPod,
   sidecarIsAlreadyPresent,
 } from './decisions.js';
-import { testPod } from './fixtures.js';
+import { testPod } from './testing/fixtures.js';
 
 describe('injector §1.3 decision flow', () => {
   it('only Pods are handled', () => {

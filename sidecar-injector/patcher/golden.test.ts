@@ -6,8 +6,8 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
-import { applyPatch } from './apply.js';
-import { testConfig, type FixtureOverrides } from './fixtures.js';
+import { applyPatch } from './testing/apply-patch.js';
+import { testConfig, type FixtureOverrides } from './testing/fixtures.js';
 import type { Pod } from './k8s-types.js';
 import { buildPatch } from './patch.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import type { Container, PatchOperation, Pod } from './k8s-types.js';
-import type { FixtureOverrides } from './fixtures.js';
-import { applyPatch } from './apply.js';
-import { testConfig, testPod } from './fixtures.js';
+import type { FixtureOverrides } from './testing/fixtures.js';
+import { applyPatch } from './testing/apply-patch.js';
+import { testConfig, testPod } from './testing/fixtures.js';
 import { buildPatch } from './patch.js';
 import { pointerSegment } from './labels.js';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { testConfig, testPod, type FixtureOverrides } from './fixtures.js';
+import { testConfig, testPod, type FixtureOverrides } from './testing/fixtures.js';
 import type { Pod, SecurityContext } from './k8s-types.js';
 import { daprdCommandLine } from './sidecar-args.js';
 import { daprdContainer, daprdPorts, daprdProbes, daprdSecurityContext } from './sidecar-container.js';

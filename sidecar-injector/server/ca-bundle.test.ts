@@ -3,7 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../../kit/health-targets.js';
 import { KubeApiError } from '../../kit/kubernetes/client.js';
-import { FakeKubeApi } from '../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { recordingLogger } from '../../kit/testing/logger.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import { caBundlePatch, CaBundleKeeper } from './ca-bundle.js';

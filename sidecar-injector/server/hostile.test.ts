@@ -18,7 +18,7 @@ import {
 } from '../../kit/testing/hostile.js';
 import { injectorMetrics } from '../metrics.js';
 import { allowedCallers } from '../patcher/decisions.js';
-import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/fixtures.js';
+import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/testing/fixtures.js';
 import { decodeAdmissionReview } from './admission-review.js';
 import { mutator } from './mutator.js';
 import { DEFAULT_MAX_BODY_BYTES, webhookHandler } from './webhook-handler.js';

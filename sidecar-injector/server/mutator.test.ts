@@ -2,7 +2,7 @@
 // admission path does with the Components cache.
 import { describe, expect, it } from '@jest/globals';
 import { allowedCallers } from '../patcher/decisions.js';
-import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/fixtures.js';
+import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/testing/fixtures.js';
 import type { Container } from '../patcher/k8s-types.js';
 import { mutator } from './mutator.js';
 import type { Mutation } from './webhook-handler.js';

@@ -8,7 +8,7 @@ import { MetricsRegistry } from '../../kit/metrics.js';
 import { recordingLogger } from '../../kit/testing/logger.js';
 import { injectorMetrics } from '../metrics.js';
 import { allowedCallers } from '../patcher/decisions.js';
-import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/fixtures.js';
+import { TEST_TRUST_ANCHORS, testInjector, testPod } from '../patcher/testing/fixtures.js';
 import type { PatchOperation } from '../patcher/k8s-types.js';
 import { mutator } from './mutator.js';
 import { webhookHandler } from './webhook-handler.js';

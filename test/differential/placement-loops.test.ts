@@ -1,7 +1,7 @@
 // The TypeScript ring and codec against dapr v1.18.3's own Go packages (goplacement).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { ActorRings, HashRing } from '../../placement/hashing/ring.js';
-import { Sim } from '../../placement/loops/sim.js';
+import { ActorRings, HashRing } from '../../placement/hashing/testing/go-ring.js';
+import { Sim } from '../../placement/loops/testing/sim.js';
 import {
   decodeHost,
   emptyHost,

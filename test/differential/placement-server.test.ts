@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { daprBinDir } from '../deps/paths.js';
 import { freePorts } from '../../kit/testing/ports.js';
 import { HostOperation } from '../../placement/proto/placement.js';
-import { startLoopbackServer } from '../../placement/server/loopback.js';
-import { TestDaprd, type TestDaprdOptions } from '../../placement/server/testing.js';
+import { startLoopbackServer } from '../../placement/server/testing/loopback.js';
+import { TestDaprd, type TestDaprdOptions } from '../../placement/server/testing/test-daprd.js';
 
 const DISSEMINATE_TIMEOUT_MS = 1_000;
 

@@ -9,7 +9,7 @@ import { readCsr } from '../../sentry/ca/csr.js';
 import { KEY_KINDS, privateKey } from '../../sentry/ca/testing/keys.js';
 import { opensslCa } from '../../sentry/ca/testing/openssl-ca.js';
 import { buildX509Check, type X509Check } from '../harness/x509check.js';
-import { startTestSentry, type TestSentry } from '../../sentry/server/testing.js';
+import { startTestSentry, type TestSentry } from '../../sentry/server/testing/test-sentry.js';
 
 let tool: X509Check;
 let sentry: TestSentry;

@@ -13,7 +13,7 @@ import { cacheDir, fetchScript, pinnedVersions } from '../deps/paths.js';
 import { ManagedProcess } from '../harness/process.js';
 import { generateBundle, loadBundle, type X509Bundle } from '../../sentry/ca/bundle.js';
 import { buildX509Check, type X509Check } from '../harness/x509check.js';
-import { startTestSentry, type TestSentry } from '../../sentry/server/testing.js';
+import { startTestSentry, type TestSentry } from '../../sentry/server/testing/test-sentry.js';
 
 const run = promisify(execFile);
 const TRUST_DOMAIN = 'cluster.local';

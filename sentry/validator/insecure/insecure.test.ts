@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { InsecureValidator } from './insecure.js';
-import { signRequest } from '../testing.js';
+import { signRequest } from '../testing/sign-request.js';
 import type { Validator } from '../validator.js';
-import { FakeValidator } from '../fake/fake.js';
+import { FakeValidator } from '../testing/fake-validator.js';
 
 describe('sentry §4 insecure validator', () => {
   const validator: Validator = new InsecureValidator();

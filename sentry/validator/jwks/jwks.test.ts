@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';
 import { exportJWK, SignJWT } from 'jose';
 import { logger } from '../../../kit/logger.js';
-import { signRequest } from '../testing.js';
+import { signRequest } from '../testing/sign-request.js';
 import { JwksValidator, jwksValidatorOptions, JwksOptionsError } from './jwks.js';
 import { classifySource } from './source.js';
 

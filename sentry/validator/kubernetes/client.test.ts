@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { KubeApiError } from '../../../kit/kubernetes/client.js';
-import { FakeKubeApi } from '../../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../../kit/kubernetes/testing/fake-api.js';
 import { SentryError } from '../../errors.js';
 import { DirectLookup, tokenReviewer } from './client.js';
 

@@ -1,9 +1,9 @@
 import { describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../../../kit/health-targets.js';
 import { SentryError } from '../../errors.js';
-import { signRequest } from '../testing.js';
+import { signRequest } from '../testing/sign-request.js';
 import type { Validator } from '../validator.js';
-import { FakeLookup, FakeTokenReviews, fakeServiceAccountToken } from './fake/fake.js';
+import { FakeLookup, FakeTokenReviews, fakeServiceAccountToken } from './testing/fake-cluster.js';
 import { KubernetesValidator, type KubernetesLookup, type PodInfo } from './kubernetes.js';
 
 const CP_NS = 'dapr-system';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FakeKubeApi } from '../../../kit/kubernetes/fake/fake.js';
+import { FakeKubeApi } from '../../../kit/kubernetes/testing/fake-api.js';
 import type { WatchEvent } from '../../../kit/kubernetes/client.js';
 import { podInfoFrom } from './client.js';
 import { PodCache } from './pod-cache.js';

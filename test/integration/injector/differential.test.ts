@@ -16,7 +16,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applyPatch } from '../../../sidecar-injector/patcher/apply.js';
+import { applyPatch } from '../../../sidecar-injector/patcher/testing/apply-patch.js';
 import type { PatchOperation } from '../../../sidecar-injector/patcher/k8s-types.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';

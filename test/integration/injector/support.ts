@@ -8,7 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
-import { CHART_ENV } from '../../../sidecar-injector/patcher/fixtures.js';
+import { CHART_ENV } from '../../../sidecar-injector/patcher/testing/fixtures.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess } from '../../harness/process.js';

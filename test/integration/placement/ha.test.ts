@@ -16,7 +16,7 @@ import { parse, stringify } from 'yaml';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { FailoverDaprd } from '../../../placement/testing/failover-daprd.js';
-import { TestDaprd } from '../../../placement/server/testing.js';
+import { TestDaprd } from '../../../placement/server/testing/test-daprd.js';
 import type { PlacementOrder } from '../../../placement/proto/placement.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';

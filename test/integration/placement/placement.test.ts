@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { binaryPath } from '../../../kit/testing/service-process.js';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
-import { TestDaprd } from '../../../placement/server/testing.js';
+import { TestDaprd } from '../../../placement/server/testing/test-daprd.js';
 import { TestPki } from '../../../kit/testing/test-pki.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';

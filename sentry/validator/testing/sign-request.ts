@@ -1,5 +1,5 @@
 // Test helper: a well-formed request whose fields each test overrides.
-import type { SignCertificateRequest } from '../../kit/proto/sentry.js';
+import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
 
 export function signRequest(overrides: Partial<SignCertificateRequest> = {}): SignCertificateRequest {
   return {

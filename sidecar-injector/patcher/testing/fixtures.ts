@@ -1,9 +1,9 @@
 // Shared inputs for the patcher's tests and golden files: the chart's default injector
 // environment (release "dapr" in dapr-system) and fixed request facts.
-import { injectorConfig, type InjectorConfig } from '../annotations/injector-config.js';
-import { sidecarConfig, type RequestFacts, type SidecarConfig } from '../annotations/sidecar-config.js';
-import { readInjectorEnv } from '../options.js';
-import type { Pod } from './k8s-types.js';
+import { injectorConfig, type InjectorConfig } from '../../annotations/injector-config.js';
+import { sidecarConfig, type RequestFacts, type SidecarConfig } from '../../annotations/sidecar-config.js';
+import { readInjectorEnv } from '../../options.js';
+import type { Pod } from '../k8s-types.js';
 
 export const TEST_TRUST_ANCHORS = '-----BEGIN CERTIFICATE-----\nMIIBtest\n-----END CERTIFICATE-----\n';
 

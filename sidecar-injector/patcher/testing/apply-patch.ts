@@ -1,5 +1,5 @@
 // A minimal RFC 6902 "add" applier, so tests (and reviewers) can see the pod a patch produces.
-import type { PatchOperation } from './k8s-types.js';
+import type { PatchOperation } from '../k8s-types.js';
 
 function unescape(segment: string): string {
   return segment.replaceAll('~1', '/').replaceAll('~0', '~');

@@ -2,7 +2,7 @@
 // and bench/placement run it. Imports nothing beyond the server, so the benchmark's RSS is the
 // server's own.
 import { ServerCredentials } from '@grpc/grpc-js';
-import { PlacementServer, type PlacementServerOptions } from './server.js';
+import { PlacementServer, type PlacementServerOptions } from '../server.js';
 
 /** A plaintext leader on 127.0.0.1 with the chart's round settings; override what a test varies. */
 export function loopbackServerOptions(

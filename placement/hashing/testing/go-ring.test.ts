@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ActorRings, HashRing, hashKey, RingError, virtualNodes } from './ring.js';
+import { ActorRings, HashRing, hashKey, RingError, virtualNodes } from './go-ring.js';
 
 const H1 = '10.0.0.1:50002';
 const H2 = '10.0.0.2:50002';

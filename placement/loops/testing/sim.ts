@@ -8,9 +8,9 @@ import {
   type Host,
   type PlacementOrder,
   type PlacementTables,
-} from '../proto/placement.js';
-import type { LoopCommand, LoopEvent, StreamCodeName, StreamId, TimerName } from './events.js';
-import { Namespaces, type NamespacesOptions } from './namespaces.js';
+} from '../../proto/placement.js';
+import type { LoopCommand, LoopEvent, StreamCodeName, StreamId, TimerName } from '../events.js';
+import { Namespaces, type NamespacesOptions } from '../namespaces.js';
 
 export interface SimDaprdOptions {
   readonly name: string;

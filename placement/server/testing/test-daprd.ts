@@ -7,8 +7,8 @@ import {
   type ClientDuplexStream,
   type ServiceError,
 } from '@grpc/grpc-js';
-import { emptyHost, HostOperation, type Host, type PlacementOrder } from '../proto/placement.js';
-import { REPORT_DAPR_STATUS_CLIENT } from './server.js';
+import { emptyHost, HostOperation, type Host, type PlacementOrder } from '../../proto/placement.js';
+import { REPORT_DAPR_STATUS_CLIENT } from '../server.js';
 
 export interface TestDaprdOptions {
   readonly address: string;

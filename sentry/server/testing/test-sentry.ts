@@ -1,13 +1,13 @@
 // Test helper: a complete sentry gRPC stack on 127.0.0.1 (random port) with a generated CA.
-import { generateBundle, type X509Bundle } from '../ca/bundle.js';
-import { CertificateAuthority } from '../ca/ca.js';
-import type { SentryMetrics } from '../metrics.js';
-import { TokenValidator } from '../../kit/proto/sentry.js';
-import { InsecureValidator } from '../validator/insecure/insecure.js';
-import type { Validator } from '../validator/validator.js';
-import { SentryServer } from './server.js';
-import { ServingCertificate } from './serving-cert.js';
-import { SignService } from './sign.js';
+import { generateBundle, type X509Bundle } from '../../ca/bundle.js';
+import { CertificateAuthority } from '../../ca/ca.js';
+import type { SentryMetrics } from '../../metrics.js';
+import { TokenValidator } from '../../../kit/proto/sentry.js';
+import { InsecureValidator } from '../../validator/insecure/insecure.js';
+import type { Validator } from '../../validator/validator.js';
+import { SentryServer } from '../server.js';
+import { ServingCertificate } from '../serving-cert.js';
+import { SignService } from '../sign.js';
 
 export interface RecordedMetrics extends SentryMetrics {
   readonly events: string[];
