@@ -21,7 +21,7 @@ const RULE = 'local/import-direction';
 const lintConfig: Linter.Config[] = [
   {
     files: ['**/*.ts'],
-    languageOptions: { parser: tseslint.parser as Linter.Parser },
+    languageOptions: { parser: tseslint.parser },
     plugins: { local },
     rules: { [RULE]: 'error' },
   },
