@@ -248,14 +248,21 @@ describe('sentry §2 serving certificate rotation', () => {
       }
       const second = short.serving.current!.certificate;
       expect(second.equals(first)).toBe(false);
-      const { stdout } = await run('sh', [
-        '-c',
-        `openssl s_client -connect ${short.address} -showcerts </dev/null 2>&1`,
-      ]);
+      // A handshake that lands on a loaded machine just as the next renewal swaps the context
+      // can fail once (seen in a full parallel run); a few attempts, and the last output shown.
+      let stdout = '';
+      for (let attempt = 0; attempt < 3 && certificatesFromPem(stdout).length === 0; attempt++) {
+        stdout = (
+          await run('sh', [
+            '-c',
+            `openssl s_client -connect ${short.address} -showcerts </dev/null 2>&1 || true`,
+          ])
+        ).stdout;
+      }
       // With a 2 s lifetime it may have renewed again meanwhile: what matters is that the
       // listener no longer serves the first certificate, without a restart.
       const served = certificatesFromPem(stdout)[0];
-      expect(served).toBeDefined();
+      expect({ served: served !== undefined, stdout }).toMatchObject({ served: true });
       expect(served).not.toEqual(certificatesFromPem(first)[0]);
     } finally {
       await short.stop();
