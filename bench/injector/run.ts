@@ -25,6 +25,7 @@ import {
   type InjectorKind,
   type RunningInjector,
 } from '../../test/integration/injector/support.js';
+import { cpuMs, percentile, rssMiB } from '../report.js';
 
 interface Settings {
   readonly concurrency: number;
@@ -82,27 +83,6 @@ const POD = {
     ],
   },
 };
-
-function percentile(sorted: readonly number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-function rssMiB(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round(Number(m[1]) / 1024) : NaN;
-  } catch {
-    return NaN;
-  }
-}
-
-/** CPU time (user + system) the process has used, in milliseconds, from /proc/<pid>/stat. */
-function cpuMs(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
-  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
-}
 
 /** The injector process's pid: the unshare wrapper execs it, so the wrapper's pid is the injector's. */
 function injectorPid(injector: RunningInjector): number {

@@ -5,7 +5,6 @@
 // Usage: node dist/bench/placement/run.js [--only=go|ts] [N ...]   (default 100 1000)
 import { Client, credentials } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
 import {
@@ -17,6 +16,7 @@ import {
 } from '../../placement/proto/placement.js';
 import { decodeString, readFields } from '../../kit/proto/wire.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
+import { rssMiB } from '../report.js';
 
 const STREAMS_PER_CONNECTION = 50;
 
@@ -81,11 +81,6 @@ async function startOurs(): Promise<Server> {
     child.on('exit', () => reject(new Error('our placement exited')));
   });
   return { name: 'ts', address: `127.0.0.1:${port}`, child };
-}
-
-function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  const m = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Math.round(Number(m[1]) / 1024) : NaN;
 }
 
 /** operation and version of a PlacementOrder; the tables (field 1) are skipped, not decoded. */

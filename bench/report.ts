@@ -1,0 +1,25 @@
+// What every benchmark reads off a process or a latency list, in one place.
+import { readFileSync } from 'node:fs';
+
+/** The p-th percentile (0–100) of an ascending list; NaN when empty. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Resident set size (VmRSS), or its peak (VmHWM), in MiB; NaN once the process is gone. */
+export function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  try {
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
+  } catch {
+    return NaN;
+  }
+}
+
+/** CPU time (user + system) the process has used, in milliseconds, from /proc/<pid>/stat. */
+export function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // utime and stime are fields 14 and 15 of stat, i.e. 11 and 12 after "pid (comm) ".
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
+}
