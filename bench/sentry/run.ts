@@ -180,13 +180,41 @@ async function load(address: string, anchors: Buffer, clients: number, seconds: 
   };
 }
 
+type Row = Record<string, string | number>;
+
+/** Every client count against one sentry process, started and stopped here. */
+async function benchSentry(which: Which, s: Settings, dir: string, credentials: string): Promise<Row[]> {
+  const sentry = await startSentry(which, dir, credentials);
+  const rows: Row[] = [];
+  try {
+    const anchors = readFileSync(join(credentials, 'ca.crt'));
+    for (const clients of s.clients) {
+      const r = await load(sentry.address, anchors, clients, s.seconds);
+      rows.push({
+        sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
+        clients,
+        'signed/s': Math.round(r.perSecond),
+        'p50 ms': Number(r.p50Ms.toFixed(2)),
+        'p99 ms': Number(r.p99Ms.toFixed(2)),
+        failed: r.failures,
+        'RSS MiB': rssMiB(sentry.process.pid),
+      });
+      console.error(`[bench/sentry] ${JSON.stringify(rows.at(-1))}`);
+      if (r.firstFailure !== undefined) console.error(`[bench/sentry] first failure: ${r.firstFailure}`);
+    }
+  } finally {
+    await sentry.process.stop();
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const s = settings(process.argv.slice(2));
   const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-bench-sentry-'));
   const credentials = join(dir, 'credentials');
   mkdirSync(credentials);
   writeFileSync(join(dir, 'config.yaml'), DAPRSYSTEM);
-  const rows: Record<string, string | number>[] = [];
+  const rows: Row[] = [];
   try {
     // Both load one bundle written beforehand: a sentry that generates its own bundle sees its
     // credential files appear and restarts its server (the Go sentry does), mid-benchmark.
@@ -199,26 +227,7 @@ async function main(): Promise<void> {
     writeFileSync(join(credentials, 'issuer.crt'), bundle.issuerChainPem);
     writeFileSync(join(credentials, 'issuer.key'), bundle.issuerKeyPem);
     for (const which of s.only !== undefined ? [s.only] : (['go', 'ts'] as const)) {
-      const sentry = await startSentry(which, dir, credentials);
-      try {
-        const anchors = readFileSync(join(credentials, 'ca.crt'));
-        for (const clients of s.clients) {
-          const r = await load(sentry.address, anchors, clients, s.seconds);
-          rows.push({
-            sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
-            clients,
-            'signed/s': Math.round(r.perSecond),
-            'p50 ms': Number(r.p50Ms.toFixed(2)),
-            'p99 ms': Number(r.p99Ms.toFixed(2)),
-            failed: r.failures,
-            'RSS MiB': rssMiB(sentry.process.pid),
-          });
-          console.error(`[bench/sentry] ${JSON.stringify(rows.at(-1))}`);
-          if (r.firstFailure !== undefined) console.error(`[bench/sentry] first failure: ${r.firstFailure}`);
-        }
-      } finally {
-        await sentry.process.stop();
-      }
+      rows.push(...(await benchSentry(which, s, dir, credentials)));
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
