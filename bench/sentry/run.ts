@@ -8,6 +8,7 @@
 // The client side (key, CSR, grpc-js) runs in this process, identical for both servers.
 //
 // Usage: node dist/bench/sentry/run.js [--clients=1,32,256] [--seconds=10] [--only=go|ts]
+//        [--profile=<dir>]   (ours runs with --cpu-prof into <dir>: open the .cpuprofile in DevTools)
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -41,6 +42,7 @@ interface Settings {
   readonly clients: readonly number[];
   readonly seconds: number;
   readonly only: Which | undefined;
+  readonly profileDir: string | undefined;
 }
 
 function settings(argv: readonly string[]): Settings {
@@ -51,6 +53,7 @@ function settings(argv: readonly string[]): Settings {
     clients: (value('clients') ?? '1,32,256').split(',').map(Number),
     seconds: Number(value('seconds') ?? 10),
     only: only === 'go' || only === 'ts' ? only : undefined,
+    profileDir: value('profile'),
   };
 }
 
@@ -60,7 +63,12 @@ interface RunningSentry {
 }
 
 /** One sentry process over `credentials`, healthy, on loopback ports of its own. */
-async function startSentry(which: Which, dir: string, credentials: string): Promise<RunningSentry> {
+async function startSentry(
+  which: Which,
+  dir: string,
+  credentials: string,
+  profileDir?: string,
+): Promise<RunningSentry> {
   const [port, healthz, metrics] = (await freePorts(3)) as [number, number, number];
   const flags = [
     `--issuer-credentials=${credentials}`,
@@ -75,7 +83,14 @@ async function startSentry(which: Which, dir: string, credentials: string): Prom
   const [command, args] =
     which === 'go'
       ? [join(daprBinDir(), 'sentry'), flags]
-      : [process.execPath, [join(repoRoot, 'dist', 'sentry', 'main.js'), ...flags]];
+      : [
+          process.execPath,
+          [
+            ...(profileDir !== undefined ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : []),
+            join(repoRoot, 'dist', 'sentry', 'main.js'),
+            ...flags,
+          ],
+        ];
   const proc = await ManagedProcess.start({
     name: `sentry-${which}`,
     command,
@@ -184,7 +199,7 @@ type Row = Record<string, string | number>;
 
 /** Every client count against one sentry process, started and stopped here. */
 async function benchSentry(which: Which, s: Settings, dir: string, credentials: string): Promise<Row[]> {
-  const sentry = await startSentry(which, dir, credentials);
+  const sentry = await startSentry(which, dir, credentials, s.profileDir);
   const rows: Row[] = [];
   try {
     const anchors = readFileSync(join(credentials, 'ca.crt'));
