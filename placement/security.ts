@@ -1,6 +1,6 @@
 // Placement's identity: the kit's SVID provider with sentry's CSR builder and SignCertificate
 // client plugged in. Placement (like scheduler) uses an Ed25519 key and the app id
-// dapr-placement in its own namespace (placement.md §3).
+// dapr-placement in its own namespace (docs/contracts/placement.md §3).
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider, type Signer } from '../kit/security/provider.js';
