@@ -108,7 +108,7 @@ describe('contract citation checks catch violations', () => {
     ]);
     expect(check("it('injector §2 ...')")).toEqual(['kit/x.ts:1: no contract page injector-and-chart']);
     expect(check(`see [x](${['contracts', 'sentry.md'].join('/')})`, 'docs/a.md')).toEqual([
-      'docs/a.md:1: link target contracts/sentry.md does not exist',
+      `docs/a.md:1: link target ${['contracts', 'sentry.md'].join('/')} does not exist`,
     ]);
   });
 
