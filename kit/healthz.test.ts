@@ -1,4 +1,4 @@
-// observability.md §4: /healthz semantics on a real server (ephemeral port, loopback).
+// docs/contracts/observability.md §4: /healthz semantics on a real server (ephemeral port, loopback).
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { HealthTargets } from './health-targets.js';
 import { HealthzServer } from './healthz.js';

@@ -1,4 +1,4 @@
-// observability.md §5: Dapr's JSON and text log line formats.
+// docs/contracts/observability.md §5: Dapr's JSON and text log line formats.
 import { describe, expect, it } from '@jest/globals';
 import { formatJsonLine, formatRfc3339Nano, formatTextLine, goQuote } from './log-format.js';
 

@@ -1,6 +1,6 @@
 // Dapr's two log line formats, as pure functions of a record. Log pipelines built for the Go
 // control plane parse these lines, so field names, level words and the time format must match
-// (observability.md §5); exact byte escaping need not.
+// (docs/contracts/observability.md §5); exact byte escaping need not.
 
 /** One log record: the fixed fields plus any extra metadata. */
 export type LogRecord = Readonly<Record<string, unknown>>;

@@ -1,4 +1,4 @@
-// observability.md §5: the loggers' levels, fields, formats and redaction.
+// docs/contracts/observability.md §5: the loggers' levels, fields, formats and redaction.
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';

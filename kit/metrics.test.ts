@@ -1,4 +1,4 @@
-// observability.md §1–2: the registry's series and the metrics server.
+// docs/contracts/observability.md §1–2: the registry's series and the metrics server.
 import { createServer } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { request } from 'node:http';

@@ -1,4 +1,4 @@
-// The operator's bootstrap settings (operator.md §5.1): the Configuration named by --config
+// The operator's bootstrap settings (docs/contracts/operator.md §5.1): the Configuration named by --config
 // (`daprsystem`) in the operator's namespace gives sentry's address and the control-plane trust
 // domain. Upstream refuses to start without it.
 import type { KubeApi } from '../kit/kubernetes/client.js';

@@ -1,4 +1,4 @@
-// Leader-only parts (operator.md §5.3): the Service reconcilers (and the watchdog) run only while
+// Leader-only parts (docs/contracts/operator.md §5.3): the Service reconcilers (and the watchdog) run only while
 // this replica holds the Lease `operator.dapr.io` in the operator namespace; the gRPC API, the
 // caches and the conversion webhook run on every replica. A part gets a signal that aborts when
 // leadership is lost, and is started again if it is won back. --disable-leader-election runs

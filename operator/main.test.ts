@@ -1,4 +1,4 @@
-// operator.md §6, observability.md §1, §4: the operator binary's process contract.
+// docs/contracts/operator.md §6, docs/contracts/observability.md §1, §4: the operator binary's process contract.
 import { describeBinaryContract } from '../kit/testing/binary-contract.js';
 
 describeBinaryContract({

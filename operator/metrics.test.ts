@@ -1,4 +1,4 @@
-// observability.md §2: the operator's series.
+// docs/contracts/observability.md §2: the operator's series.
 import { describe, expect, it } from '@jest/globals';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { operatorMetrics } from './metrics.js';

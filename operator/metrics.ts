@@ -1,4 +1,4 @@
-// The operator's Prometheus series (observability.md §2): counters of the `<app-id>-dapr`
+// The operator's Prometheus series (docs/contracts/observability.md §2): counters of the `<app-id>-dapr`
 // Services the reconciler manages, one function per event. They move only on the elected
 // leader. `service_deleted` is declared like upstream's but nothing records it, so it never
 // appears in the output.

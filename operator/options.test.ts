@@ -1,4 +1,4 @@
-// operator.md §6: the operator's flags (Go flag syntax), defaults, environment and validation.
+// docs/contracts/operator.md §6: the operator's flags (Go flag syntax), defaults, environment and validation.
 import { describe, expect, it } from '@jest/globals';
 import { parseOptions, parseWatchInterval, type OperatorOptions } from './options.js';
 

@@ -1,4 +1,4 @@
-// The operator's command line (operator.md §6). Upstream parses it with Go's `flag` package,
+// The operator's command line (docs/contracts/operator.md §6). Upstream parses it with Go's `flag` package,
 // hence the goflag dialect (parsing stops at the first positional). Environment: NAMESPACE,
 // ENABLE_WEBHOOKS and the sentry token overrides.
 import { z } from 'zod';

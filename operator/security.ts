@@ -1,4 +1,4 @@
-// The operator's identity (operator.md §2): an RSA SVID for `dapr-operator` (or
+// The operator's identity (docs/contracts/operator.md §2): an RSA SVID for `dapr-operator` (or
 // SENTRY_LOCAL_IDENTITY) in its namespace, from the sentry named by daprsystem. RSA because the
 // same certificate also serves the conversion webhook to kube-apiserver.
 import type { HealthTarget } from '../kit/health-targets.js';

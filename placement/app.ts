@@ -76,7 +76,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
       targets.addTarget('security-provider'),
     );
     parts.push({ name: 'security-provider', run: (signal) => security.run(signal) });
-    // Client certificates are required and must chain to the trust anchors (placement.md §3).
+    // Client certificates are required and must chain to the trust anchors (docs/contracts/placement.md §3).
     // The provider serves as both CA and identity source: grpc-js 1.14 swaps the two arguments
     // internally, which is harmless only because they are the same object.
     credentials = experimental.createCertificateProviderServerCredentials(security, security, true);

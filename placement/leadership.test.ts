@@ -1,4 +1,4 @@
-// placement.md §5: who serves. One replica always; several in Kubernetes mode through a Lease,
+// docs/contracts/placement.md §5: who serves. One replica always; several in Kubernetes mode through a Lease,
 // with the fence run the moment a term ends and the leader gauges following it.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../kit/health-targets.js';

@@ -1,4 +1,4 @@
-// Which replica serves ReportDaprStatus (placement.md §5). Upstream elects with raft but replicates
+// Which replica serves ReportDaprStatus (docs/contracts/placement.md §5). Upstream elects with raft but replicates
 // nothing, so to daprd "HA" only means: exactly one replica accepts streams and the others refuse
 // fast. A single replica (one --initial-cluster peer, the default) is the leader from the start,
 // as upstream's one-node raft is within milliseconds. Several peers in Kubernetes mode elect

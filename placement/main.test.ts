@@ -1,4 +1,4 @@
-// placement.md §6, observability.md §1, §4: the placement binary's process contract.
+// docs/contracts/placement.md §6, docs/contracts/observability.md §1, §4: the placement binary's process contract.
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { describeBinaryContract } from '../kit/testing/binary-contract.js';
 import { httpRequest } from '../kit/testing/http.js';

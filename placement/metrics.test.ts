@@ -1,4 +1,4 @@
-// observability.md §2: placement's series, names, types and labels.
+// docs/contracts/observability.md §2: placement's series, names, types and labels.
 import { describe, expect, it } from '@jest/globals';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { placementMetrics } from './metrics.js';

@@ -1,4 +1,4 @@
-// Placement's Prometheus series (observability.md §2), one function per event. All are gauges
+// Placement's Prometheus series (docs/contracts/observability.md §2), one function per event. All are gauges
 // (upstream's LastValue views), even those named `_total`. The leader gauges exist from startup
 // with 0, since Dapr's own tests find the leader by reading them on every replica.
 import type { MetricsRegistry } from '../kit/metrics.js';

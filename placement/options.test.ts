@@ -1,4 +1,4 @@
-// placement.md §6: placement's flags, defaults, environment and validation.
+// docs/contracts/placement.md §6: placement's flags, defaults, environment and validation.
 import { describe, expect, it } from '@jest/globals';
 import { parseOptions, parsePeers, type PlacementOptions } from './options.js';
 

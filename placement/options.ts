@@ -1,4 +1,4 @@
-// Placement's command line (placement.md §6): upstream's flag names and defaults, every flag the
+// Placement's command line (docs/contracts/placement.md §6): upstream's flag names and defaults, every flag the
 // Helm chart passes (raft ones included, though raft is not how we elect a leader), and the
 // validation upstream applies (keepalive ranges).
 import type { z } from 'zod';
@@ -23,7 +23,7 @@ export const DEFAULT_TRUST_DOMAIN = 'localhost';
 export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/secrets/dapr.io/tls/ca.crt';
 export const DEFAULT_MODE = 'standalone';
 export const ENV_METADATA_ENABLED = 'DAPR_PLACEMENT_METADATA_ENABLED';
-// Leader election (placement.md §5): a Lease replaces raft. These flags are dapr-ts additions
+// Leader election (docs/contracts/placement.md §5): a Lease replaces raft. These flags are dapr-ts additions
 // (upstream has none); the defaults fail over about as fast as raft's 2–4 s.
 export const DEFAULT_LEADER_LEASE_NAME = 'dapr-placement-leader';
 export const LEADER_LEASE_DURATION_DEFAULT_MS = 4_000;

@@ -1,4 +1,4 @@
-// The cluster's DNS domain, for the scheduler's DNS SANs (sentry.md §3): in Kubernetes mode
+// The cluster's DNS domain, for the scheduler's DNS SANs (docs/contracts/sentry.md §3): in Kubernetes mode
 // upstream resolves `kubernetes.default.svc` through the pod's resolver (2 s timeout) and keeps
 // what follows that name in the canonical answer; when that fails it uses the trust domain.
 // Node's resolver neither applies resolv.conf's search list nor reports a canonical name for an

@@ -1,4 +1,4 @@
-// What sentry reads from the `daprsystem` Configuration (sentry.md §3 "Trust-domain choice",
+// What sentry reads from the `daprsystem` Configuration (docs/contracts/sentry.md §3 "Trust-domain choice",
 // §4 "Default and enabled validators"): spec.mtls.workloadCertTTL (Go duration, default 24h),
 // spec.mtls.allowedClockSkew (default 15m) and spec.mtls.tokenValidators. In Kubernetes mode the
 // object is dapr.io/v1alpha1 Configuration `--config` in sentry's namespace; in self-hosted mode

@@ -1,4 +1,4 @@
-// sentry.md §6, observability.md §1, §4: the sentry binary's process contract. Self-hosted, it
+// docs/contracts/sentry.md §6, docs/contracts/observability.md §1, §4: the sentry binary's process contract. Self-hosted, it
 // keeps its CA in a temporary --issuer-credentials directory; Kubernetes mode, which needs an
 // apiserver, is run by test/integration/sentry.
 import { afterAll, beforeAll } from '@jest/globals';

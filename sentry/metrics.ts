@@ -1,4 +1,4 @@
-// Sentry's Prometheus series (observability.md §2, the "CA Sentry" row of Dapr's dashboard), one
+// Sentry's Prometheus series (docs/contracts/observability.md §2, the "CA Sentry" row of Dapr's dashboard), one
 // function per event. Each series appears on its first recording, as upstream's views do.
 import type { MetricsRegistry } from '../kit/metrics.js';
 

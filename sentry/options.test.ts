@@ -1,4 +1,4 @@
-// sentry.md §6: sentry's flags, defaults and validation.
+// docs/contracts/sentry.md §6: sentry's flags, defaults and validation.
 import { describe, expect, it } from '@jest/globals';
 import { parseOptions, type SentryOptions } from './options.js';
 

@@ -1,4 +1,4 @@
-// Sentry's command line (sentry.md §6): upstream's flag names and defaults, the JWT and OIDC
+// Sentry's command line (docs/contracts/sentry.md §6): upstream's flag names and defaults, the JWT and OIDC
 // flags, and upstream's validation (mode, OIDC TLS files, JWT issuer only with JWT enabled).
 import { join } from 'node:path';
 import { z } from 'zod';

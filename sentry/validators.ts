@@ -1,4 +1,4 @@
-// Which validators run, and which one a request that names none gets (sentry.md §4 "Default and
+// Which validators run, and which one a request that names none gets (docs/contracts/sentry.md §4 "Default and
 // enabled validators"): in Kubernetes mode `kubernetes` always, as the default, plus `jwks` when
 // configured; self-hosted, `insecure` as the default unless tokenValidators names jwks, which
 // then runs alone with no default. Only `jwks` may be configured; naming a built-in is an error.

@@ -106,7 +106,7 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
     health: targets.addTarget('injector-service'),
     handler: webhookHandler({
       metrics,
-      // Upstream's webhook service logs under this scope (observability.md §5).
+      // Upstream's webhook service logs under this scope (docs/contracts/observability.md §5).
       log: logger('dapr.injector.service'),
       mutate: mutator({
         injector: settings.config,

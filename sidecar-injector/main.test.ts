@@ -1,4 +1,4 @@
-// injector-and-chart.md §1.2, §3.10, observability.md §1, §4: the injector binary's process
+// docs/contracts/injector-and-chart.md §1.2, §3.10, docs/contracts/observability.md §1, §4: the injector binary's process
 // contract. Becoming healthy needs sentry and an apiserver, so that part lives in
 // test/integration/injector; here: the command line, start-up refusals, health while waiting
 // for a certificate, metrics, and a clean SIGTERM.

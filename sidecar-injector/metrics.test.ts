@@ -1,4 +1,4 @@
-// observability.md §2: the injector's series.
+// docs/contracts/observability.md §2: the injector's series.
 import { describe, expect, it } from '@jest/globals';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { injectorMetrics, MAX_APP_ID_LABEL_LENGTH, MAX_APP_ID_LABELS, OTHER_APP_ID } from './metrics.js';

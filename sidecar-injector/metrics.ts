@@ -1,4 +1,4 @@
-// The injector's Prometheus series (observability.md §2, the "Sidecar Injector" row of Dapr's
+// The injector's Prometheus series (docs/contracts/observability.md §2, the "Sidecar Injector" row of Dapr's
 // dashboard), one function per event.
 import type { MetricsRegistry } from '../kit/metrics.js';
 

@@ -1,4 +1,4 @@
-// injector-and-chart.md §1.2 and §3.10: the injector's flags and environment.
+// docs/contracts/injector-and-chart.md §1.2 and §3.10: the injector's flags and environment.
 import { describe, expect, it } from '@jest/globals';
 import { parseOptions, type InjectorOptions } from './options.js';
 

@@ -1,4 +1,4 @@
-// The injector's command line (injector-and-chart.md §1.2) and its environment (§3.10), which
+// The injector's command line (docs/contracts/injector-and-chart.md §1.2) and its environment (§3.10), which
 // carries most of its configuration: the chart sets the daprd image, security context and
 // control-plane addresses through env vars. Values are kept as given here; turning them into a
 // sidecar configuration is the patcher's job.

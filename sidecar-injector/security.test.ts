@@ -1,4 +1,4 @@
-// injector-and-chart.md §4: the injector's SVID request (dapr-injector in its namespace, an RSA
+// docs/contracts/injector-and-chart.md §4: the injector's SVID request (dapr-injector in its namespace, an RSA
 // key, the control-plane trust domain, the token) and the DNS name check, with sentry's CA
 // in-process as the signer.
 import { TokenValidator } from '../kit/proto/sentry.js';

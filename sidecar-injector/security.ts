@@ -1,4 +1,4 @@
-// The injector's identity (injector-and-chart.md §4): an SVID from sentry for `dapr-injector` in
+// The injector's identity (docs/contracts/injector-and-chart.md §4): an SVID from sentry for `dapr-injector` in
 // the control-plane namespace, with an RSA key because some cloud apiservers refuse Ed25519
 // webhook serving certificates. Sentry adds the DNS name dapr-sidecar-injector.<ns>.svc that the
 // apiserver checks. The provider re-reads the trust anchors file and renews at half-life.

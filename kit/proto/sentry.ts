@@ -1,5 +1,5 @@
 // dapr.proto.sentry.v1: the CA service, its two messages and their codecs, written from the
-// field table of sentry.md §1. SCHEMA states the same table as data; a test proves it equal,
+// field table of docs/contracts/sentry.md §1. SCHEMA states the same table as data; a test proves it equal,
 // field for field, to the .proto of github.com/dapr/dapr v1.18.3.
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { decodeString, expectWire, ProtoError, readFields, WIRE, Writer } from './wire.js';

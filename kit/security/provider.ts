@@ -1,4 +1,4 @@
-// The control-plane SVID provider (sentry.md §1, §2, §6): every Dapr control-plane service
+// The control-plane SVID provider (docs/contracts/sentry.md §1, §2, §6): every Dapr control-plane service
 // (placement, scheduler, operator, injector) holds an X.509 SVID from sentry and the trust
 // anchors. This reads the anchors from --trust-anchors-file (re-read on change), generates a
 // fresh key (Ed25519 or RSA 2048), asks sentry to sign it with the projected service-account
@@ -24,7 +24,7 @@ export const ENV_SENTRY_TOKEN_FILE = 'DAPR_SENTRY_TOKEN_FILE';
 export const KUBERNETES_TOKEN_FILE = '/var/run/secrets/dapr.io/sentrytoken/token';
 export const LEGACY_KUBERNETES_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 
-/** The control-plane app ids that send trust_domain with their request (sentry.md §1). */
+/** The control-plane app ids that send trust_domain with their request (docs/contracts/sentry.md §1). */
 const CONTROL_PLANE_IDS = new Set([
   'dapr-operator',
   'dapr-placement',
@@ -90,7 +90,7 @@ export interface Svid {
   readonly spiffeId: string;
 }
 
-/** token + validator as the Go clients choose them (sentry.md §1, checked in this order). */
+/** token + validator as the Go clients choose them (docs/contracts/sentry.md §1, checked in this order). */
 export function sentryToken(
   env: NodeJS.ProcessEnv,
   kubernetesMode: boolean,

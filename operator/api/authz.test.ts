@@ -4,7 +4,7 @@ import { authorize } from './authz.js';
 import { callerFromCertificate } from '../../kit/security/workload-caller.js';
 import { certificateWithSans } from '../../kit/testing/san-certificate.js';
 
-describe('operator identity and the namespace gate (operator.md §1.4)', () => {
+describe('operator identity and the namespace gate (docs/contracts/operator.md §1.4)', () => {
   const certWith = async (...uris: string[]): Promise<{ raw: Buffer }> => ({
     raw: await certificateWithSans(uris.map((value) => ({ type: 'url', value }))),
   });

@@ -1,4 +1,4 @@
-// The namespace gate every RPC passes first (operator.md §1.4): a caller with a workload SPIFFE
+// The namespace gate every RPC passes first (docs/contracts/operator.md §1.4): a caller with a workload SPIFFE
 // ID may only ask about its own namespace, and the request must name one.
 import { failedToDetermineIdentity, namespaceMismatch } from './errors.js';
 import type { WorkloadCaller as Caller } from '../../kit/security/workload-caller.js';

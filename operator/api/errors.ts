@@ -1,4 +1,4 @@
-// The operator API's failures as gRPC statuses (operator.md §1.8). daprd retries only
+// The operator API's failures as gRPC statuses (docs/contracts/operator.md §1.8). daprd retries only
 // UNAVAILABLE and RESOURCE_EXHAUSTED; everything else fails a fatal startup call at once, so
 // UNAVAILABLE is used only while the caches have not listed yet.
 import { status } from '@grpc/grpc-js';

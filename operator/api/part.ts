@@ -1,4 +1,4 @@
-// The operator API as one part of the process (operator.md §5): connect to the apiserver, read
+// The operator API as one part of the process (docs/contracts/operator.md §5): connect to the apiserver, read
 // daprsystem, get the SVID from sentry, then run the informers and the gRPC server until
 // shutdown. The gRPC listener opens only once the SVID is held, as upstream's does.
 import { experimental } from '@grpc/grpc-js';

@@ -1,4 +1,4 @@
-// The unary RPCs (operator.md §1.1, §1.3–1.5, §1.8): read the caller's namespace from the
+// The unary RPCs (docs/contracts/operator.md §1.1, §1.3–1.5, §1.8): read the caller's namespace from the
 // caches, apply the one server-side scope filter upstream has (ListComponents), resolve secrets
 // and answer with the objects' JSON. A secret that cannot be read fails the whole call, for
 // that caller only; other callers are not affected.

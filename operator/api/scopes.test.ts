@@ -10,7 +10,7 @@ const obj = (rv: string, scopes?: string[]): KubeObject => ({
   ...(scopes && { scopes }),
 });
 
-describe('operator scopes (operator.md §1.4, §1.6)', () => {
+describe('operator scopes (docs/contracts/operator.md §1.4, §1.6)', () => {
   it('empty or absent scopes are in for everyone; otherwise exact, case-sensitive app-ids', () => {
     expect(inScope(obj('1'), 'a')).toBe(true);
     expect(inScope(obj('1', []), 'a')).toBe(true);

@@ -1,4 +1,4 @@
-// App scoping (operator.md §1.4, §1.6): a resource is "in" for an app when its top-level
+// App scoping (docs/contracts/operator.md §1.4, §1.6): a resource is "in" for an app when its top-level
 // `scopes` is empty or names the app-id exactly. Streams turn a change into at most one message,
 // seen from the caller: an object entering its scope is CREATED, one leaving it is DELETED
 // (carrying the old object), and one outside before and after is not sent at all.

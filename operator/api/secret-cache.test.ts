@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { sharedSecretReader } from './secret-cache.js';
 
-describe('operator secret reads are shared for a few seconds (operator.md §1.5)', () => {
+describe('operator secret reads are shared for a few seconds (docs/contracts/operator.md §1.5)', () => {
   it('one GET per Secret within the TTL, a fresh one after it', async () => {
     let clock = 0;
     const calls: string[] = [];

@@ -1,5 +1,5 @@
 // Secret reads, briefly shared. Every List and every stream event resolves its secrets from the
-// API (operator.md §1.5: a rotated Secret must reach daprd with its next 60 s re-list), but a
+// API (docs/contracts/operator.md §1.5: a rotated Secret must reach daprd with its next 60 s re-list), but a
 // thousand sidecars re-listing every minute would turn that into a steady stream of identical
 // GETs. A successful read is reused for a few seconds, far below daprd's own 60 s period; a
 // failure is never reused, so a Secret created to fix a "not found" is seen at once. Entries

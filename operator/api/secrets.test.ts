@@ -31,7 +31,7 @@ function component(metadata: unknown[], auth?: unknown): KubeObject {
   };
 }
 
-describe('operator secret resolution (operator.md §1.5)', () => {
+describe('operator secret resolution (docs/contracts/operator.md §1.5)', () => {
   it('Component: value = JSON string of padded base64, secretKeyRef kept, key falls back to the name', async () => {
     const calls: string[] = [];
     const out = await decode(

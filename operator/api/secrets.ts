@@ -1,4 +1,4 @@
-// Kubernetes secrets resolved into resources before they are sent (operator.md §1.5). The
+// Kubernetes secrets resolved into resources before they are sent (docs/contracts/operator.md §1.5). The
 // Secret is always read in the request's namespace, the key falls back to the ref's name, and
 // `secretKeyRef` stays in place. Values are written as the JSON string of the standard padded
 // base64 of the secret bytes, which is exactly what the apiserver shows in Secret.data, so the

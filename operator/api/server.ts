@@ -1,5 +1,5 @@
 // The operator's gRPC edge: dapr.proto.operator.v1.Operator on --port (6500) over mTLS with the
-// operator's SVID, client certificates required (operator.md §1, §2). Each call is authorized
+// operator's SVID, client certificates required (docs/contracts/operator.md §1, §2). Each call is authorized
 // by the namespace gate, then answered from the informer caches (resources.ts) or registered as
 // a stream watcher (streams.ts). Responses are written pre-encoded.
 import {

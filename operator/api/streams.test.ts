@@ -45,7 +45,7 @@ function setup(read: SecretReader): { cache: ResourceCache; broadcaster: KindBro
   return { cache, broadcaster: new KindBroadcaster(cache, read) };
 }
 
-describe('operator streams (operator.md §1.6)', () => {
+describe('operator streams (docs/contracts/operator.md §1.6)', () => {
   it('nothing on connect; changes in order; other namespaces and resyncs never reach the stream', async () => {
     const { cache, broadcaster } = setup(() => Promise.resolve({ k: 'dg==' }));
     cache.upsert(comp('before', '1'));

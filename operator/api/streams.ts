@@ -1,4 +1,4 @@
-// The seven *Update streams (operator.md §1.6). One broadcaster per kind listens to its cache
+// The seven *Update streams (docs/contracts/operator.md §1.6). One broadcaster per kind listens to its cache
 // and hands each change to the watchers of the object's namespace only. A watcher turns it into
 // at most one message (scopes.ts), and sends its messages strictly in order through its own
 // queue, waiting for the connection to drain when the client reads slowly. The JSON (with

@@ -14,7 +14,7 @@ function health(): { readonly state: { ready: boolean }; ready(): void; notReady
   };
 }
 
-describe('operator informers (operator.md §5.2)', () => {
+describe('operator informers (docs/contracts/operator.md §5.2)', () => {
   it('become ready once all seven kinds and the pods have listed; objects land in the caches', async () => {
     const api2 = new FakeKubeApi();
     for (const key of KIND_KEYS)

@@ -1,4 +1,4 @@
-// The operator's informers (operator.md §5.2): one list-watch per dapr.io kind and one for pods'
+// The operator's informers (docs/contracts/operator.md §5.2): one list-watch per dapr.io kind and one for pods'
 // Dapr annotations, all on every replica. ListWatch keeps the watch contract (resume from the
 // last resourceVersion, relist on 410 Gone, back off while the apiserver is away); the caches
 // turn what it sees into real changes only. `operator-cache` turns ready once all have listed.

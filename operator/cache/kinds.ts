@@ -1,4 +1,4 @@
-// The seven dapr.io kinds the API serves (operator.md §3, §5.2): where each is listed and
+// The seven dapr.io kinds the API serves (docs/contracts/operator.md §3, §5.2): where each is listed and
 // watched. Subscriptions are read at v2alpha1 (the storage version), which is the shape daprd
 // expects in every subscription message (§1.3); the apiserver converts v1alpha1 objects.
 

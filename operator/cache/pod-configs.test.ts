@@ -6,7 +6,7 @@ const pod = (name: string, annotations: Record<string, string>, namespace = 'def
   spec: { containers: [{ name: 'app', image: 'img' }] },
 });
 
-describe("operator pod cache: the app's assigned Configuration (operator.md §1.6 rule 6)", () => {
+describe("operator pod cache: the app's assigned Configuration (docs/contracts/operator.md §1.6 rule 6)", () => {
   it('keeps only Dapr-enabled pods that name a config; the app-id falls back to the pod name', () => {
     const cache = new PodConfigCache();
     cache.replace(

@@ -1,4 +1,4 @@
-// Which Configuration each Dapr app is assigned (operator.md §1.6 rule 6): the `dapr.io/config`
+// Which Configuration each Dapr app is assigned (docs/contracts/operator.md §1.6 rule 6): the `dapr.io/config`
 // annotation of its pods. Pods are listed and watched cluster-wide, but each one is reduced at
 // once to three strings, and only pods that are Dapr-enabled and name a config are kept: the
 // memory held does not grow with pods that are not Dapr-enabled (the 10k-pod benchmark).

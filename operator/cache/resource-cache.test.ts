@@ -23,7 +23,7 @@ function recorded(cache: ResourceCache): Change[] {
   return changes;
 }
 
-describe('operator cache: only real changes become events (operator.md §1.6, §8)', () => {
+describe('operator cache: only real changes become events (docs/contracts/operator.md §1.6, §8)', () => {
   it('the first list is a snapshot, not a burst of events, and marks the cache synced', async () => {
     const cache = new ResourceCache(DAPR_KINDS.component);
     const changes = recorded(cache);

@@ -1,6 +1,6 @@
 // One informer's store for a dapr.io kind: the objects of every (watched) namespace as the
 // apiserver returned them, and the change events the streams are built from. Only real changes
-// become events (operator.md §1.6, §8): an upsert whose resourceVersion equals the one already
+// become events (docs/contracts/operator.md §1.6, §8): an upsert whose resourceVersion equals the one already
 // held is dropped, and a relist (after 410 Gone or an apiserver restart) is diffed against what
 // was held, so objects that did not change while the watch was down produce nothing.
 import type { ListWatchHandler } from '../../kit/kubernetes/list-watch.js';

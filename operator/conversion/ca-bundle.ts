@@ -1,4 +1,4 @@
-// Keeps the `subscriptions.dapr.io` CRD pointing at this operator (operator.md §3, "CRD
+// Keeps the `subscriptions.dapr.io` CRD pointing at this operator (docs/contracts/operator.md §3, "CRD
 // patching"): the conversion webhook's service namespace is the operator's namespace (a webhook
 // configured by `url` instead keeps its url), and its caBundle is the trust-anchor PEM (the CA that signed the SVID the webhook serves). Checked at
 // startup and again every time the trust anchors change. It runs on every replica, like

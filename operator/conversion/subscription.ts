@@ -1,4 +1,4 @@
-// Subscription v1alpha1 ⇄ v2alpha1 (operator.md §3): v1alpha1 is the hub. The only changed
+// Subscription v1alpha1 ⇄ v2alpha1 (docs/contracts/operator.md §3): v1alpha1 is the hub. The only changed
 // field is the route: v1alpha1 `spec.route` is v2alpha1 `spec.routes.default`, and the v2alpha1
 // `routes.rules` are dropped on the way down (lossy, as upstream). The output has the shape
 // upstream's typed structs serialize to: known fields only, `route`/`topic`/`pubsubname` and

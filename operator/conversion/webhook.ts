@@ -1,4 +1,4 @@
-// The conversion webhook (operator.md §3): HTTPS on --webhook-server-port (19443), POST
+// The conversion webhook (docs/contracts/operator.md §3): HTTPS on --webhook-server-port (19443), POST
 // /convert with an apiextensions.k8s.io/v1 ConversionReview, answered with a ConversionReview.
 // A body that is not a review with a request gets HTTP 400; a conversion that fails is still
 // HTTP 200 with result.status "Failure" (the apiserver reports the message to the user).

@@ -1,4 +1,4 @@
-// dapr.proto.operator.v1: the Operator service's 16 methods and their messages (operator.md
+// dapr.proto.operator.v1: the Operator service's 16 methods and their messages (docs/contracts/operator.md
 // §1.1–1.2), hand-written over sentry's small wire codec. Every request is a namespace (plus a
 // name for the two Get calls); every response carries Kubernetes objects as JSON bytes, so three
 // shapes cover all of them: a list (repeated bytes = 1), one object (bytes = 1) and a stream

@@ -1,4 +1,4 @@
-// The `<app-id>-dapr` Service a Dapr-enabled workload gets (operator.md §4, "Desired Service"):
+// The `<app-id>-dapr` Service a Dapr-enabled workload gets (docs/contracts/operator.md §4, "Desired Service"):
 // pure functions from the workload's pod-template annotations, selector and identity to the
 // exact object upstream writes. Nothing here talks to the apiserver.
 import { isTruthy } from '../../kit/go-values.js';

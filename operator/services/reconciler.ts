@@ -1,4 +1,4 @@
-// The Service reconciler (operator.md §4): every Dapr-enabled Deployment and StatefulSet (and
+// The Service reconciler (docs/contracts/operator.md §4): every Dapr-enabled Deployment and StatefulSet (and
 // Argo Rollout, behind a flag) gets its `<app-id>-dapr` headless Service, created with POST and
 // rewritten with a full PUT (the chart grants no patch on services). It runs only on the leader.
 //

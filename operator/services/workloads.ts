@@ -1,4 +1,4 @@
-// The workload kinds the Service reconciler handles (operator.md §4) and how a watched object is
+// The workload kinds the Service reconciler handles (docs/contracts/operator.md §4) and how a watched object is
 // reduced on arrival. Non-Dapr workloads keep nothing but the fact that they are not Dapr
 // workloads, so memory does not grow with them; Dapr ones keep only identity, selector and the
 // handful of template annotations the desired Service depends on.

@@ -1,4 +1,4 @@
-// A client that speaks to the operator exactly as daprd 1.18.3 does (operator.md §1.7): mTLS
+// A client that speaks to the operator exactly as daprd 1.18.3 does (docs/contracts/operator.md §1.7): mTLS
 // with a workload SVID, the operator authorized only by its SPIFFE ID (no hostname check), ALPN
 // h2, and the same calls in the same order: GetConfiguration and ListResiliency on a first
 // connection that is then closed; ListComponents, ListHTTPEndpoints, ListSubscriptionsV2 and

@@ -1,4 +1,4 @@
-// What flows into and out of placement's per-namespace dissemination loops (placement.md §1.5).
+// What flows into and out of placement's per-namespace dissemination loops (docs/contracts/placement.md §1.5).
 // Events are facts the edge observed (a stream opened, a message arrived, a timer fired);
 // commands are what the loop wants done (send an order, close a stream, arm a timer). The loops
 // do no I/O and read no clock, so a test drives them event by event and never sleeps.

@@ -1,6 +1,6 @@
 // The hosts of one namespace's table, with a running upper bound of the table's encoded size.
 // daprd keeps gRPC's default 4 MiB receive limit, so an UPDATE at or above it reaches no sidecar
-// of the namespace (placement.md §1.9 in the spec; docs/placement.md, Limits): the loop refuses
+// of the namespace (docs/contracts/placement.md §1.9; docs/placement.md, Limits): the loop refuses
 // a report that would take the table past MAX_TABLE_BYTES instead of breaking everyone's table.
 import type { StreamId } from './events.js';
 import type { Host } from '../proto/placement.js';

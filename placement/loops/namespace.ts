@@ -1,4 +1,4 @@
-// One namespace's membership, table and LOCK → UPDATE → UNLOCK rounds (placement.md §1.5, §4).
+// One namespace's membership, table and LOCK → UPDATE → UNLOCK rounds (docs/contracts/placement.md §1.5, §4).
 // A single serial owner: `handle(event)` reads and writes the state synchronously and returns the
 // commands for the edge; nothing here awaits, sends or reads a clock.
 //

@@ -1,5 +1,5 @@
 // dapr.proto.placement.v1: the Placement service's messages and their codecs, written from the
-// field tables of placement.md §1.2 over sentry's small wire codec. SCHEMA states the same
+// field tables of docs/contracts/placement.md §1.2 over sentry's small wire codec. SCHEMA states the same
 // tables as data; a test proves them equal, field for field, to the .proto of dapr v1.18.3.
 //
 // 64-bit integers are JS numbers: versions are counters, and daprd leaves port/load at 0. A

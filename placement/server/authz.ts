@@ -1,4 +1,4 @@
-// Who may say what on a ReportDaprStatus stream (placement.md §3 "Validation on every message").
+// Who may say what on a ReportDaprStatus stream (docs/contracts/placement.md §3 "Validation on every message").
 // Pure: the caller's SPIFFE identity (when mTLS is on) and one Host message in, the first broken
 // rule out, as a PlacementError whose kind the edge maps to a gRPC code in one place.
 import type { WorkloadCaller } from '../../kit/security/workload-caller.js';

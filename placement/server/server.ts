@@ -1,5 +1,5 @@
 // The gRPC edge: dapr.proto.placement.v1.Placement/ReportDaprStatus, one long-lived bidi stream
-// per daprd (placement.md §1, §3, §5). It gates on leadership, checks every message (authz.ts),
+// per daprd (docs/contracts/placement.md §1, §3, §5). It gates on leadership, checks every message (authz.ts),
 // turns messages into loop events and lets Dissemination carry out the loops' commands. Orders
 // are encoded once per round and written as bytes to every stream.
 import {

@@ -1,4 +1,4 @@
-// The body of /placement/state (placement.md §6): Go encoding/json of StatePlacementTables,
+// The body of /placement/state (docs/contracts/placement.md §6): Go encoding/json of StatePlacementTables,
 // i.e. the generated structs' json tags, not protojson. Field order is the struct's, zero and
 // empty fields are omitted, enums are numbers, map keys (namespaces) are sorted, hosts are
 // sorted by name, and <, >, & are escaped as Go does. A follower answers `null`.

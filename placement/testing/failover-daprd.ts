@@ -1,5 +1,5 @@
 // A test client that finds the placement leader among several addresses the way daprd 1.18 does
-// (placement.md §1.7, §5): one stream at a time; when a stream that was established ends (a
+// (docs/contracts/placement.md §1.7, §5): one stream at a time; when a stream that was established ends (a
 // follower's "not a leader", a fenced leader, a reset) it moves to the next address at once; when
 // the dial itself fails it sleeps 250–750 ms first. Each stream speaks daprd's side of the protocol
 // through TestDaprd (report on connect, ack every order).

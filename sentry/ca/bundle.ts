@@ -1,6 +1,6 @@
 // The CA's credentials: trust anchors, issuer chain and issuer key. Generates the self-signed
 // pair upstream 1.18 generates (Ed25519 root and issuer, 365 days), and checks user-provided
-// PEMs the way upstream does at startup (sentry.md §5 "Startup logic" step 2), so a bundle Go's
+// PEMs the way upstream does at startup (docs/contracts/sentry.md §5 "Startup logic" step 2), so a bundle Go's
 // sentry accepts is accepted here and one it refuses is refused.
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
 import { signingKey, UnsupportedKeyError } from '../../kit/x509/algorithms.js';

@@ -1,4 +1,4 @@
-// Noticing that the issuer credentials changed, and batching the notices (sentry.md §5 "Reload
+// Noticing that the issuer credentials changed, and batching the notices (docs/contracts/sentry.md §5 "Reload
 // and rotation"): upstream waits 2 s after a change so that the several writes of one rotation
 // cause one reload. Self-hosted, the credential directories are watched; in Kubernetes the
 // Secret is polled through the API (the chart's RBAC allows get and update on it, not watch).

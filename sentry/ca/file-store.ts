@@ -1,5 +1,5 @@
 // The self-hosted store: three PEM files, by default ca.crt, issuer.crt and issuer.key in
-// --issuer-credentials; an absolute --issuer-*-filename points elsewhere (sentry.md §5).
+// --issuer-credentials; an absolute --issuer-*-filename points elsewhere (docs/contracts/sentry.md §5).
 // Generated files are written with mode 0600 and the directory must exist, as upstream.
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';

@@ -1,4 +1,4 @@
-// Bringing the CA's credentials in from a store, at startup and on every reload (sentry.md §5
+// Bringing the CA's credentials in from a store, at startup and on every reload (docs/contracts/sentry.md §5
 // "Startup logic"): read, decide, then use the stored bundle (checked as upstream checks it; a bad
 // bundle is fatal), or generate a self-signed root and issuer and write them. A write that loses
 // a race with another sentry is not an error: read again and use what the other one stored.

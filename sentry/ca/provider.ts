@@ -1,5 +1,5 @@
 // The CA sentry signs with, kept current: loaded once before anything signs, then reloaded when
-// the stored credentials change (sentry.md §5 "Reload and rotation"). Each change noticed counts
+// the stored credentials change (docs/contracts/sentry.md §5 "Reload and rotation"). Each change noticed counts
 // in dapr_sentry_issuercert_changed_total; changes within 2 s make one reload.
 //
 // Divergence from upstream, which restarts its whole inner stack (gRPC, healthz and metrics

@@ -1,4 +1,4 @@
-// Where the CA bundle lives (sentry.md §5) and what to do with what is found there at startup,
+// Where the CA bundle lives (docs/contracts/sentry.md §5) and what to do with what is found there at startup,
 // as pure functions. Kubernetes: Secret and ConfigMap `dapr-trust-bundle` in sentry's namespace,
 // created empty by Helm. Self-hosted: three files.
 //

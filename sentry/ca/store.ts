@@ -1,4 +1,4 @@
-// Where the CA's credentials are kept, behind one small interface (sentry.md §5): the Kubernetes
+// Where the CA's credentials are kept, behind one small interface (docs/contracts/sentry.md §5): the Kubernetes
 // Secret and ConfigMap `dapr-trust-bundle` (kube-store.ts), or three files (file-store.ts). A
 // store reads what it holds and decides with storage.ts's pure rules; writes are made against
 // what was read, so two sentries starting at once cannot both install a CA of their own.

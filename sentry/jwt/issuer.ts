@@ -1,4 +1,4 @@
-// Issues JWT-SVIDs (sentry.md §7 "JWT-SVIDs"): the same identity as the X.509 SVID, as a token
+// Issues JWT-SVIDs (docs/contracts/sentry.md §7 "JWT-SVIDs"): the same identity as the X.509 SVID, as a token
 // signed with the JWT key. daprd checks sub, aud (it must hold the trust domain), exp and the
 // algorithm family; OIDC relying parties verify them through the OIDC server's JWKS.
 import { randomBytes } from 'node:crypto';

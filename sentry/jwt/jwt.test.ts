@@ -1,4 +1,4 @@
-// sentry.md §5 step 4 (JWT key and JWKS) and §7 "JWT-SVIDs": generation, the checks a stored
+// docs/contracts/sentry.md §5 step 4 (JWT key and JWKS) and §7 "JWT-SVIDs": generation, the checks a stored
 // pair must pass, the file store, and the tokens the issuer signs.
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';

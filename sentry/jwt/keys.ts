@@ -1,4 +1,4 @@
-// The JWT-SVID signing key and the JWKS that publishes it (sentry.md §5 "Startup logic", step 4
+// The JWT-SVID signing key and the JWKS that publishes it (docs/contracts/sentry.md §5 "Startup logic", step 4
 // and §7 "JWT-SVIDs"): generate a fresh pair, or check a stored pair before signing with it.
 // Pure functions over the two stored byte strings; jwt/store.ts reads and writes them.
 import {

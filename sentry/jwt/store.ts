@@ -1,4 +1,4 @@
-// Where the JWT signing key and JWKS are kept, next to the X.509 bundle (sentry.md §5): the
+// Where the JWT signing key and JWKS are kept, next to the X.509 bundle (docs/contracts/sentry.md §5): the
 // files `jwt.key` and `jwks.json` in the credentials directory (self-hosted; absolute names
 // override the directory), or the same two keys in the Secret `dapr-trust-bundle` with
 // `jwks.json` also in the ConfigMap (Kubernetes). When either half is missing a new pair is

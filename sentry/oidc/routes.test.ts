@@ -1,4 +1,4 @@
-// sentry.md §7 "OIDC server": routes, methods, the discovery document and the host-injection
+// docs/contracts/sentry.md §7 "OIDC server": routes, methods, the discovery document and the host-injection
 // protections (allow-list; X-Forwarded-Host never reaches the document unless an explicit
 // allow-list vetted it).
 import { describe, expect, it } from '@jest/globals';

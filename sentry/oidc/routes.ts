@@ -1,4 +1,4 @@
-// What the OIDC discovery server answers (sentry.md §7 "OIDC server"), as a pure function of the
+// What the OIDC discovery server answers (docs/contracts/sentry.md §7 "OIDC server"), as a pure function of the
 // request's method, path, Host and X-Forwarded-Host; oidc/server.ts puts it on HTTP(S).
 //
 // Host-injection protections: the allow-list (--oidc-allowed-hosts) is checked against

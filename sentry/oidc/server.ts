@@ -1,4 +1,4 @@
-// The OIDC discovery server (sentry.md §7 "OIDC server"): oidc/routes.ts on HTTP, or on HTTPS
+// The OIDC discovery server (docs/contracts/sentry.md §7 "OIDC server"): oidc/routes.ts on HTTP, or on HTTPS
 // with --oidc-server-tls-cert-file/-key-file. Like upstream it waits for the certificate files
 // to appear (a Kubernetes Secret mounted late) and is the `oidc-server` health target.
 import { access, readFile } from 'node:fs/promises';

@@ -1,5 +1,5 @@
 // SignCertificate as a function of the request: choose the validator, validate, read the CSR,
-// add the control-plane DNS names, sign (sentry.md §1, in upstream's order). No gRPC here: the
+// add the control-plane DNS names, sign (docs/contracts/sentry.md §1, in upstream's order). No gRPC here: the
 // server wraps it, and tests call it directly with fakes.
 import { SentryError } from '../errors.js';
 import type { IdentitySigner } from '../ca/ca.js';

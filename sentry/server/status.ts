@@ -1,4 +1,4 @@
-// The one place a SignCertificate failure becomes a gRPC status (sentry.md §1 "Errors"). A bare
+// The one place a SignCertificate failure becomes a gRPC status (docs/contracts/sentry.md §1 "Errors"). A bare
 // Error never reaches grpc-js, which would send it as UNKNOWN with its raw message: anything
 // outside the closed set of kinds becomes INTERNAL with opaque text, and is logged in full.
 import { status } from '@grpc/grpc-js';

@@ -1,4 +1,4 @@
-// The request rules every validator applies first (sentry.md §4 "Common checks"). Each rule is a
+// The request rules every validator applies first (docs/contracts/sentry.md §4 "Common checks"). Each rule is a
 // named predicate returning its reason; all of them run, so a request learns every problem at once.
 import type { SignCertificateRequest } from '../../kit/proto/sentry.js';
 import { parseTrustDomain, SpiffeError } from '../../kit/security/spiffe.js';

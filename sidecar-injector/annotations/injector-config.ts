@@ -1,4 +1,4 @@
-// The injector's environment (injector-and-chart.md §3.10), turned from raw strings into the
+// The injector's environment (docs/contracts/injector-and-chart.md §3.10), turned from raw strings into the
 // typed settings the patcher uses. Pure: the caller reads process.env and /etc/resolv.conf.
 import type { Toleration } from '../patcher/k8s-types.js';
 import type { InjectorEnv } from '../options.js';

@@ -1,4 +1,4 @@
-// Reads every annotation of the table from a pod's annotations (injector-and-chart.md §2).
+// Reads every annotation of the table from a pod's annotations (docs/contracts/injector-and-chart.md §2).
 import { ANNOTATIONS, type AnnotationName, type AnnotationSpec, type AnnotationValues } from './table.js';
 import { isTruthy, parseDecimal, shownValue, trimAddress, wrapInt32 } from './values.js';
 

@@ -1,4 +1,4 @@
-// Every dapr.io/* annotation the 1.18.3 injector honours (injector-and-chart.md §2, 64 keys), in
+// Every dapr.io/* annotation the 1.18.3 injector honours (docs/contracts/injector-and-chart.md §2, 64 keys), in
 // one table. The parser, the docs and the tests all read this table; a key that is not here is
 // not understood. Field names (the table's keys) are the names used in AnnotationValues.
 //

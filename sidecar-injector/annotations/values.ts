@@ -1,4 +1,4 @@
-// The value grammars of the dapr.io/* annotations (injector-and-chart.md §2): IsTruthy booleans,
+// The value grammars of the dapr.io/* annotations (docs/contracts/injector-and-chart.md §2): IsTruthy booleans,
 // decimal ints that fall back on error, the env and env-from-secret lists, volume mount lists
 // and Kubernetes quantities. Pure functions; problems come back as warning text.
 

@@ -1,4 +1,4 @@
-// The UID half of the caller allow list (injector-and-chart.md §1.4): the UIDs of the allowed
+// The UID half of the caller allow list (docs/contracts/injector-and-chart.md §1.4): the UIDs of the allowed
 // service accounts that exist when the injector starts. A request whose userInfo.uid is one of
 // them is authorised even if its username does not match. Upstream builds the list once, from
 // the exact `namespace:name` entries (built-ins plus ALLOWED_SERVICE_ACCOUNTS, untrimmed), and

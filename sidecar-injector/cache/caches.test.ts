@@ -1,4 +1,4 @@
-// injector-and-chart.md §2 (inject-pluggable-components), §3.2 item 27 (--enable-mtls): the
+// docs/contracts/injector-and-chart.md §2 (inject-pluggable-components), §3.2 item 27 (--enable-mtls): the
 // pure parts of the two caches the admission path reads.
 import { describe, expect, it } from '@jest/globals';
 import { componentEntry, injectableContainers, type ComponentEntry } from './component-containers.js';

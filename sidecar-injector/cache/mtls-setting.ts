@@ -1,7 +1,7 @@
-// Whether daprd gets --enable-mtls (injector-and-chart.md §3.2 item 27): the `daprsystem`
+// Whether daprd gets --enable-mtls (docs/contracts/injector-and-chart.md §3.2 item 27): the `daprsystem`
 // Configuration in the control-plane namespace, read again every few seconds. Upstream reads it
 // on every admission request; a cache gives the same answer without an apiserver call on the hot
-// path (spec §7 leaves caching free). Missing, unreadable or not yet read means enabled, as
+// path (docs/contracts/injector-and-chart.md §7 leaves caching free). Missing, unreadable or not yet read means enabled, as
 // upstream treats a failed read.
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { abortableDelay } from '../../kit/kubernetes/list-watch.js';

@@ -1,4 +1,4 @@
-// The admission decision for one request (injector-and-chart.md §1.3): the rules in upstream's
+// The admission decision for one request (docs/contracts/injector-and-chart.md §1.3): the rules in upstream's
 // order, ending in a patch, a silent allow, or an explicit denial. Pure; the HTTP edge turns the
 // result into an AdmissionResponse, logs and counts.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';

@@ -1,4 +1,4 @@
-// What the injector adds to the pod's own containers (injector-and-chart.md §1.5 rows 9–11):
+// What the injector adds to the pod's own containers (docs/contracts/injector-and-chart.md §1.5 rows 9–11):
 // the Dapr ports and protocol for app containers, the UDS mount, and the socket folder for
 // pluggable component containers. Existing variables and mounts are never overridden.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';

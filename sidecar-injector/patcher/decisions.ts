@@ -1,4 +1,4 @@
-// Whether a request gets a sidecar (injector-and-chart.md §1.3, §1.4): small predicates named as
+// Whether a request gets a sidecar (docs/contracts/injector-and-chart.md §1.3, §1.4): small predicates named as
 // rules, each returning a human reason (or undefined when the rule does not apply).
 import type { Pod } from './k8s-types.js';
 import { SIDECAR_CONTAINER_NAME } from './sidecar-container.js';

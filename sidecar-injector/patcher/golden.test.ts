@@ -1,7 +1,7 @@
 // Golden files (testdata/<case>.pod.json → <case>.patch.json, plus <case>.patched.json, the pod
 // the patch yields): review diffs of these files show behaviour changes. An optional
 // <case>.inputs.json holds injector env and request overrides. Regenerate with UPDATE_GOLDEN=1
-// and read the diff against injector-and-chart.md before committing it.
+// and read the diff against docs/contracts/injector-and-chart.md before committing it.
 import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -1,4 +1,4 @@
-// The labels the injector writes (injector-and-chart.md §1.5 rows 6–8).
+// The labels the injector writes (docs/contracts/injector-and-chart.md §1.5 rows 6–8).
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import type { PatchOperation } from './k8s-types.js';
 

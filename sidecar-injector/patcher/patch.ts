@@ -1,4 +1,4 @@
-// The JSONPatch for one pod (injector-and-chart.md §1.5): a pure function of the pod and its
+// The JSONPatch for one pod (docs/contracts/injector-and-chart.md §1.5): a pure function of the pod and its
 // sidecar configuration. Every op is an "add"; ops come in upstream's order.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import { appContainerOps, injectedComponentContainers } from './app-containers.js';

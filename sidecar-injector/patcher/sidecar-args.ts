@@ -1,4 +1,4 @@
-// daprd's command line (injector-and-chart.md §3.2): fixed flags first, then the conditional
+// daprd's command line (docs/contracts/injector-and-chart.md §3.2): fixed flags first, then the conditional
 // ones in upstream's order. Every flag and its value are separate tokens, except
 // --enable-api-logging=<bool>.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';

@@ -1,4 +1,4 @@
-// The daprd container itself (injector-and-chart.md §3.1–3.8): identity, command line, ports,
+// The daprd container itself (docs/contracts/injector-and-chart.md §3.1–3.8): identity, command line, ports,
 // env, mounts, probes, security context and resources.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import type {

@@ -1,4 +1,4 @@
-// daprd's environment, in upstream's order (injector-and-chart.md §3.4).
+// daprd's environment, in upstream's order (docs/contracts/injector-and-chart.md §3.4).
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import { parseEnvFromSecret, parseEnvList } from '../annotations/values.js';
 import type { EnvVar } from './k8s-types.js';

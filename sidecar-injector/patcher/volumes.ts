@@ -1,4 +1,4 @@
-// The volumes the injector adds to the pod and daprd's own mounts (injector-and-chart.md §3.5).
+// The volumes the injector adds to the pod and daprd's own mounts (docs/contracts/injector-and-chart.md §3.5).
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import { parseVolumeMountList } from '../annotations/values.js';
 import type { Pod, Volume, VolumeMount } from './k8s-types.js';

@@ -1,4 +1,4 @@
-// injector-and-chart.md §4, §7 item 9: the caBundle follows the trust anchors; a failed patch is
+// docs/contracts/injector-and-chart.md §4, §7 item 9: the caBundle follows the trust anchors; a failed patch is
 // retried and keeps the health target not ready.
 import { describe, expect, it } from '@jest/globals';
 import { HealthTargets } from '../../kit/health-targets.js';

@@ -1,7 +1,7 @@
 // Keeps the MutatingWebhookConfiguration's caBundle equal to the trust anchors that signed the
-// serving certificate (injector-and-chart.md §4, §7 item 9): one JSONPatch on start and again
+// serving certificate (docs/contracts/injector-and-chart.md §4, §7 item 9): one JSONPatch on start and again
 // whenever the anchors change. `add` instead of upstream's `replace`: the chart renders no
-// caBundle, and `add` also works when the field is absent (spec §7 "free to design").
+// caBundle, and `add` also works when the field is absent (docs/contracts/injector-and-chart.md §7 "free to design").
 import type { HealthTarget } from '../../kit/health-targets.js';
 import type { KubeApi } from '../../kit/kubernetes/client.js';
 import { abortableDelay, type Delay } from '../../kit/kubernetes/list-watch.js';

@@ -1,4 +1,4 @@
-// injector-and-chart.md §1.3 (errors that deny a pod), §2 (inject-pluggable-components): what the
+// docs/contracts/injector-and-chart.md §1.3 (errors that deny a pod), §2 (inject-pluggable-components): what the
 // admission path does with the Components cache.
 import { describe, expect, it } from '@jest/globals';
 import { allowedCallers } from '../patcher/decisions.js';

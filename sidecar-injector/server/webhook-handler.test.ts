@@ -1,4 +1,4 @@
-// injector-and-chart.md §1.2, §1.3: what /mutate answers for good and bad inputs, over a real
+// docs/contracts/injector-and-chart.md §1.2, §1.3: what /mutate answers for good and bad inputs, over a real
 // loopback socket (the handler does not care whether TLS is underneath; the integration test
 // covers HTTPS). Every refusal has a status and a reason, and the server keeps serving.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';

@@ -1,4 +1,4 @@
-// The HTTP side of POST /mutate (injector-and-chart.md §1.2): method, path, Content-Type and
+// The HTTP side of POST /mutate (docs/contracts/injector-and-chart.md §1.2): method, path, Content-Type and
 // body-size checks, then one decision per AdmissionReview, counted and logged as upstream does.
 // Every refusal carries a plain-text reason; nothing a client sends can stop the process.
 import type { IncomingMessage, ServerResponse } from 'node:http';

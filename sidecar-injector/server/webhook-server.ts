@@ -1,4 +1,4 @@
-// The webhook's TLS listener (injector-and-chart.md §1.2): Node's https server directly (no
+// The webhook's TLS listener (docs/contracts/injector-and-chart.md §1.2): Node's https server directly (no
 // framework: the hot path is one JSON parse, one patch and one write), on :<port> of every
 // interface as upstream (which ignores --listen-address). Client certificates are not asked
 // for. The serving certificate is swapped in place when the SVID renews, so open connections

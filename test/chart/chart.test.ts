@@ -1,5 +1,5 @@
 // charts/dapr rendered by the real helm: the objects, names, labels, ports and settings that
-// Dapr's chart, the dapr CLI and daprd rely on (injector-and-chart.md §5–6, operator.md §6),
+// Dapr's chart, the dapr CLI and daprd rely on (docs/contracts/injector-and-chart.md §5–6, docs/contracts/operator.md §6),
 // the values schema, and the OpenShift, HA and scheduler-off variants.
 import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -356,7 +356,7 @@ describe('default values', () => {
     }
   });
 
-  it('grant the operator exactly the budget of operator.md §6 (no patch on services or leases, no update on CRDs)', async () => {
+  it('grant the operator exactly the budget of docs/contracts/operator.md §6 (no patch on services or leases, no update on CRDs)', async () => {
     const { find } = await render(helm);
     const rules = (
       kind: string,

@@ -1,5 +1,5 @@
 // The consistent hash ring exactly as daprd 1.18 builds it from a placement table
-// (placement.md §2.1). The placement server never needs it to route; it is here so the debug
+// (docs/contracts/placement.md §2.1). The placement server never needs it to route; it is here so the debug
 // endpoint and the tests can answer "which host owns actor X" the way daprd will.
 //
 // hash(s): unkeyed BLAKE2b-512 of the UTF-8 bytes of s, first 8 bytes read little-endian as an

@@ -1,5 +1,5 @@
 // A deterministic world for the dissemination loops: simulated daprds that answer orders the way
-// daprd 1.18's placement client does (placement.md §1.6), a network that delivers messages in
+// daprd 1.18's placement client does (docs/contracts/placement.md §1.6), a network that delivers messages in
 // order when asked, and a fake clock for the loops' timers. Tests (and later a benchmark) drive
 // it step by step; nothing sleeps.
 import {

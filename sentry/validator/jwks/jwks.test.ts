@@ -1,4 +1,4 @@
-// sentry.md §4 "JWKS validator": options, sources, and the token checks (signature, audience =
+// docs/contracts/sentry.md §4 "JWKS validator": options, sources, and the token checks (signature, audience =
 // sentry's SPIFFE ID, subject = the requested identity, exp/nbf with 5 minutes of skew).
 import { describe, expect, it } from '@jest/globals';
 import { generateKeyPairSync } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The jwks validator (sentry.md §4 "JWKS validator"): the request's token must be a JWT signed
+// The jwks validator (docs/contracts/sentry.md §4 "JWKS validator"): the request's token must be a JWT signed
 // by a key of the configured JWKS, for sentry's SPIFFE ID as audience and the requested identity
 // as subject, with 5 minutes of clock skew. The key set is loaded at start (the validator is not
 // ready until then) and refreshed every minRefreshInterval for URL and file sources.

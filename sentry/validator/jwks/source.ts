@@ -1,4 +1,4 @@
-// Where the jwks validator's key set comes from (sentry.md §4 "JWKS validator", option
+// Where the jwks validator's key set comes from (docs/contracts/sentry.md §4 "JWKS validator", option
 // `source`): an http(s) URL (optionally trusting `caCertificate`), a file path, or the JWKS
 // itself inline, as JSON or base64 of JSON. Every read is bounded in size and time.
 import { readFile, stat } from 'node:fs/promises';

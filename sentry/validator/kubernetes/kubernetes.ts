@@ -1,4 +1,4 @@
-// The Kubernetes validator (sentry.md §4): the caller proves who it is with its projected
+// The Kubernetes validator (docs/contracts/sentry.md §4): the caller proves who it is with its projected
 // service-account token. The apiserver's TokenReview authenticates the token; the Pod named in
 // it must belong to that service account, and the requested id must be the Pod's app id (or its
 // control-plane name). The trust domain comes from the Pod's Configuration, never the request.

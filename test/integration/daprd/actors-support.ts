@@ -172,7 +172,7 @@ export function activeOn(lists: readonly Activations[]): Map<string, string[]> {
 
 /**
  * The pod each id belongs to by the hash ring daprd builds from a table with these hosts
- * (placement.md §2.1; one ring per actor type, here the only one).
+ * (docs/contracts/placement.md §2.1; one ring per actor type, here the only one).
  */
 export function ringOwners(hosts: readonly ActorHost[], ids: readonly string[]): Map<string, string> {
   const byName = new Map<string, string>(hosts.map((h) => [`${h.ip}:${DAPR_INTERNAL_PORT}`, h.pod]));
@@ -208,7 +208,7 @@ export function firstLine(lines: readonly LogLine[], since: number, text: string
   return lines.find((l) => l.at >= since && l.line.includes(text));
 }
 
-/** daprd's log line once a placement round ends with UNLOCK (placement.md §3). */
+/** daprd's log line once a placement round ends with UNLOCK (docs/contracts/placement.md §3). */
 export const TABLE_APPLIED = 'Dissemination complete for version';
 /** daprd's log line once a stream to placement is open (info level unless after a "not a leader"). */
 export const CONNECTED = 'Connected to placement service: ';

@@ -6,9 +6,9 @@
 // Normalised, explicitly and only:
 //  - the env entries the injector appends to app containers (DAPR_HTTP_PORT, DAPR_GRPC_PORT,
 //    APP_PROTOCOL): Go emits those ops while iterating a map, so their order is random per run
-//    (spec §1.5); they are compared as a set, everything else in order;
+//    (docs/contracts/injector-and-chart.md §1.5); they are compared as a set, everything else in order;
 //  - denial messages: both must deny (allowed=false) with a non-empty message; the wording is ours.
-// Deliberate differences (spec §7 Go quirks) are listed in KNOWN_DIFFERENCES and asserted to be
+// Deliberate differences (docs/contracts/injector-and-chart.md §7 Go quirks) are listed in KNOWN_DIFFERENCES and asserted to be
 // exactly that difference.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CustomObjectsApi } from '@kubernetes/client-node';
@@ -86,7 +86,7 @@ function outcomeOf(c: CorpusCase, answer: { status: number; body: string }): Out
   };
 }
 
-/** Upstream bugs we fix on purpose (spec §7); the test names and checks each difference. */
+/** Upstream bugs we fix on purpose (docs/contracts/injector-and-chart.md §7); the test names and checks each difference. */
 const KNOWN_DIFFERENCES: Readonly<Record<string, (ours: Outcome, go: Outcome) => void>> = {
   // Upstream's components-socket volume op replaces the whole /spec/volumes array of a pod that
   // had no volumes, dropping dapr-identity-token; ours keeps both volumes.
@@ -328,7 +328,7 @@ describe('our injector and upstream Go injector v1.18.3 patch pods identically',
     expect(await healthz(ours!.healthzPort)).toBe(200);
   });
 
-  /** Injector environments other than the chart's defaults (spec §3.9, §3.10), one pair each. */
+  /** Injector environments other than the chart's defaults (docs/contracts/injector-and-chart.md §3.9, §3.10), one pair each. */
   const variants: readonly [string, InjectorVariant, boolean][] = [
     [
       'actors and reminders on the scheduler, scheduler off, downward API, run-as ids, drop ALL, mTLS off',

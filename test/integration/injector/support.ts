@@ -29,7 +29,7 @@ export const CONTROL_PLANE_NS = 'dapr-system';
 export const INJECTOR_DNS_NAME = `dapr-sidecar-injector.${CONTROL_PLANE_NS}.svc`;
 export const WEBHOOK_NAME = 'dapr-sidecar-injector';
 
-/** The chart's MutatingWebhookConfiguration (spec §1.1), without a caBundle: the injector adds it. */
+/** The chart's MutatingWebhookConfiguration (docs/contracts/injector-and-chart.md §1.1), without a caBundle: the injector adds it. */
 export function webhookConfiguration(service: { namespace: string; name: string; port?: number }): object {
   return {
     apiVersion: 'admissionregistration.k8s.io/v1',

@@ -222,7 +222,7 @@ describe('the upstream Go control plane (v1.18.3) as pods run by the node agent'
     expect(v2.spec.routes.default).toBe('/orders');
   });
 
-  /** An app pod with the daprd container as the v1.18.3 injector writes it (injector-and-chart.md §3). */
+  /** An app pod with the daprd container as the v1.18.3 injector writes it (docs/contracts/injector-and-chart.md §3). */
   async function daprdPod(name: string): Promise<string> {
     const anchors =
       (await get<V1ConfigMap>('/api/v1/namespaces/dapr-system/configmaps/dapr-trust-bundle')).data?.[

@@ -1,4 +1,4 @@
-// operator.md §1–2, issue #6 (daprd acceptance, with the daprd-style client in place of daprd,
+// docs/contracts/operator.md §1–2, issue #6 (daprd acceptance, with the daprd-style client in place of daprd,
 // which cannot be built here): our operator against a real apiserver, with its SVID from our
 // sentry; callers hold workload SVIDs our sentry issued for their app identity, and make exactly
 // daprd 1.18.3's calls. Components (with secretKeyRef), Configuration, Subscriptions written as

@@ -385,7 +385,7 @@ describe('differential: our operator and the upstream Go operator give daprd the
         );
     }
     // team2's ComponentUpdate: the Secret is missing, so neither operator sends the event. Ours
-    // then ends the stream with OK (operator.md §1.6 rule 7), and daprd reconnects. Upstream's
+    // then ends the stream with OK (docs/contracts/operator.md §1.6 rule 7), and daprd reconnects. Upstream's
     // v1.18.3 does not: its client loop stops on the error, but the stream loop, which ignores
     // the context, is never closed, so the stream stays open and silent for good. A documented
     // deviation (the only one): checked here on both sides, then left out of the comparison.

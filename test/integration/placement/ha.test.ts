@@ -1,4 +1,4 @@
-// placement.md §5 on a real apiserver: three replicas of our placement binary (the chart's HA
+// docs/contracts/placement.md §5 on a real apiserver: three replicas of our placement binary (the chart's HA
 // flags: three --initial-cluster peers, --mode kubernetes, mTLS with SVIDs from our sentry) elect
 // one leader through a Lease, using only the RBAC docs/placement.md asks the chart for. Clients
 // that speak daprd's side of ReportDaprStatus with sentry-issued SVIDs try the three addresses as
