@@ -1,5 +1,6 @@
-// Placement's identity: the kit's SVID provider (CSR builder and SignCertificate client included). Placement (like scheduler) uses an Ed25519 key and the app id
-// dapr-placement in its own namespace (placement.md §3).
+// Placement's identity: the kit's SVID provider (its CSR builder and SignCertificate client
+// included). Placement (like scheduler) uses an Ed25519 key and the app id dapr-placement in its
+// own namespace (docs/contracts/placement.md §3).
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider } from '../kit/security/provider.js';
