@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { daprdStartup, OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
 import { startTestCluster } from '../../test/cluster/cluster.js';
 import { runId } from '../../test/harness/process.js';
-import { coreApi, ensureNamespace } from '../../test/integration/sentry/support.js';
+import { coreApi, ensureNamespace } from '../../test/harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,

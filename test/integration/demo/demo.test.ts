@@ -15,7 +15,7 @@ import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl, run } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
-import { workloadSvid } from '../sentry/support.js';
+import { workloadSvid } from '../../harness/workload-svid.js';
 
 let dir = '';
 let demo: ManagedProcess | undefined;

@@ -20,7 +20,7 @@ import { applyPatch } from '../../../sidecar-injector/patcher/testing/apply-patc
 import type { PatchOperation } from '../../../sidecar-injector/patcher/k8s-types.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
-import { healthz, metricValue, scrape } from '../sentry/support.js';
+import { healthz, metricValue, scrape } from '../../harness/service-probes.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { AdmissionregistrationV1Api, CoreV1Api } from '@kubernetes/client-node';
 import { corpusPod, differentialCorpus, environmentCorpus, type CorpusCase } from './corpus.js';

@@ -14,16 +14,18 @@ import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
-  controlPlaneTokenFile,
   createDaprSystemConfiguration,
   ensureNamespace,
   installDaprCrds,
-  trustBundle,
+} from '../../harness/kube-objects.js';
+import {
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-} from '../sentry/support.js';
+  trustBundle,
+} from '../../harness/sentry-in-cluster.js';
+import { waitHealthy } from '../../harness/service-probes.js';
 
 export const CONTROL_PLANE_NS = 'dapr-system';
 export const INJECTOR_DNS_NAME = `dapr-sidecar-injector.${CONTROL_PLANE_NS}.svc`;

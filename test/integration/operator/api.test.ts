@@ -26,7 +26,7 @@ import { ManagedProcess, runId } from '../../harness/process.js';
 import { httpsGet } from '../../cluster/cluster.js';
 import { apiserverArgs } from '../../cluster/components.js';
 import { cachedBinary } from '../../deps/paths.js';
-import { coreApi, ensureNamespace } from '../sentry/support.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,

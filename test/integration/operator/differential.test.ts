@@ -17,7 +17,7 @@ import {
 } from '../../../operator/testing/daprd-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { runId } from '../../harness/process.js';
-import { coreApi, ensureNamespace } from '../sentry/support.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,

@@ -15,18 +15,16 @@ import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import { kubectl } from '../../harness/tools.js';
+import { coreApi, createDaprSystemConfiguration, ensureNamespace } from '../../harness/kube-objects.js';
 import {
-  coreApi,
-  ensureNamespace,
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  workloadSvid,
-  controlPlaneTokenFile,
-  createDaprSystemConfiguration,
   trustBundle,
-} from '../sentry/support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { waitHealthy } from '../../harness/service-probes.js';
+import { workloadSvid } from '../../harness/workload-svid.js';
 
 export const CP_NS = 'dapr-system';
 export const OPERATOR_ID = `spiffe://cluster.local/ns/${CP_NS}/dapr-operator`;

@@ -16,21 +16,16 @@ import { TestPki } from '../../../kit/testing/test-pki.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
-  coreApi,
-  ensureNamespace,
-  healthz,
-  metricValue,
-  scrape,
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  type WorkloadSvid,
-  workloadSvid,
-  controlPlaneTokenFile,
   trustBundle,
-} from '../sentry/support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { healthz, metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
+import { type WorkloadSvid, workloadSvid } from '../../harness/workload-svid.js';
 
 const NS = 'dapr-system';
 const PLACEMENT_ID = `spiffe://cluster.local/ns/${NS}/dapr-placement`;

@@ -17,15 +17,15 @@ import {
   createPod,
   ensureNamespace,
   ensureServiceAccount,
-  healthz,
-  metricValue,
   podToken,
-  scrape,
+} from '../../harness/kube-objects.js';
+import {
+  type RunningSentry,
   SENTRY_AUDIENCE_LEGACY,
   sentryId,
   startSentry,
-  type RunningSentry,
-} from './support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { healthz, metricValue, scrape } from '../../harness/service-probes.js';
 
 const NS = 'dapr-system';
 const SENTRY_ID = sentryId(NS);

@@ -13,7 +13,7 @@ import { binaryPath } from '../../../kit/testing/service-process.js';
 import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import { waitFor } from '../../../kit/testing/wait.js';
-import { metricValue, scrape, waitHealthy } from './support.js';
+import { metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
 
 const SENTRY_ID = 'spiffe://localhost/ns/default/dapr-sentry';
 

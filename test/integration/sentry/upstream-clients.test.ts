@@ -16,18 +16,18 @@ import { ManagedProcess, runId } from '../../harness/process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
   coreApi,
+  createDaprSystemConfiguration,
   ensureNamespace,
-  metricValue,
-  scrape,
+  installDaprCrds,
+} from '../../harness/kube-objects.js';
+import {
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  controlPlaneTokenFile,
-  createDaprSystemConfiguration,
-  installDaprCrds,
   trustBundle,
-} from './support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
 
 const NS = 'dapr-system';
 
