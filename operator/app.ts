@@ -1,7 +1,7 @@
 // The operator process: options, logging, signals and the observability servers
-// (kit/process.ts) around the operator itself (operator.ts: API, webhook, reconcilers).
+// (kit/service-main.ts) around the operator itself (operator.ts: API, webhook, reconcilers).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { runService, startProcess, type ProcessSpec } from '../kit/process.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
 import { Operator } from './operator.js';
 import { parseOptions, type OperatorOptions } from './options.js';
 

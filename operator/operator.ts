@@ -9,7 +9,7 @@ import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { LeaderElector } from '../kit/kubernetes/lease.js';
 import { logger } from '../kit/logger.js';
-import type { ServiceDeps, ServicePart } from '../kit/process.js';
+import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { orAborted, runGroup } from '../kit/runner.js';
 import { apiSecretReader, sharedSecretReader } from './api/secret-cache.js';
 import { OperatorApiServer } from './api/server.js';

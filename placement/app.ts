@@ -1,7 +1,7 @@
 // The placement process: options, logging, signals and the observability servers
-// (kit/process.ts) around placement itself (placement.ts: leadership, security, gRPC server).
+// (kit/service-main.ts) around placement itself (placement.ts: leadership, security, gRPC server).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { runService, startProcess, type ProcessSpec } from '../kit/process.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
 import { leadershipMode } from './leadership.js';
 import { parseOptions, type PlacementOptions } from './options.js';
 import { Placement } from './placement.js';

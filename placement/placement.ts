@@ -4,7 +4,7 @@
 import { experimental, ServerCredentials } from '@grpc/grpc-js';
 import type { RouteHandler } from '../kit/healthz.js';
 import { logger } from '../kit/logger.js';
-import type { ObservabilityExtras, ServiceDeps, ServicePart } from '../kit/process.js';
+import type { ObservabilityExtras, ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { orAborted, runGroup, type Runner } from '../kit/runner.js';
 import type { SecurityProvider } from '../kit/security/provider.js';
 import {

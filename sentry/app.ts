@@ -1,7 +1,7 @@
-// The sentry process: options, logging, signals and the observability servers (kit/process.ts)
+// The sentry process: options, logging, signals and the observability servers (kit/service-main.ts)
 // around sentry itself (sentry.ts: configuration, CA, validators, serving certificate, gRPC).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { runService, startProcess, type ProcessSpec } from '../kit/process.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
 import { parseOptions, type SentryOptions } from './options.js';
 import { Sentry } from './sentry.js';
 

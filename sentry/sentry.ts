@@ -7,7 +7,7 @@ import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { abortableDelay } from '../kit/kubernetes/list-watch.js';
 import type { HealthTarget } from '../kit/health-targets.js';
 import { logger } from '../kit/logger.js';
-import type { ServiceDeps, ServicePart } from '../kit/process.js';
+import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { runGroup, type Runner } from '../kit/runner.js';
 import { generateBundle } from './ca/bundle.js';
 import { pollForChanges, watchDirectories, type ChangeSource } from './ca/changes.js';

@@ -1,7 +1,7 @@
 // The sidecar injector process: options, logging, signals and the observability servers
-// (kit/process.ts) around the injector itself (injector.ts: SVID, caches, caBundle, /mutate).
+// (kit/service-main.ts) around the injector itself (injector.ts: SVID, caches, caBundle, /mutate).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { runService, startProcess, type ProcessSpec } from '../kit/process.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
 import { Injector, injectorSettings } from './injector.js';
 import { parseOptions, type InjectorOptions } from './options.js';
 

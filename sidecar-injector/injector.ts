@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { logger, type Logger } from '../kit/logger.js';
-import type { ServiceDeps, ServicePart } from '../kit/process.js';
+import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { orAborted, runGroup, type Runner } from '../kit/runner.js';
 import { KUBERNETES_TOKEN_FILE, LEGACY_KUBERNETES_TOKEN_FILE } from '../kit/security/provider.js';
 import {

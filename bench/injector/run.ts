@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../../test/cluster/cluster.js';
-import { runId } from '../../test/harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import {
   AdmissionClient,
   CONTROL_PLANE_NS,

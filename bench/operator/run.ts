@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprdStartup, OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
 import { startTestCluster } from '../../test/cluster/cluster.js';
-import { runId } from '../../test/harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import { coreApi, ensureNamespace } from '../../test/harness/kube-objects.js';
 import {
   apply,

@@ -3,13 +3,13 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryPath } from '../../kit/testing/service-process.js';
+import { binaryPath } from '../../kit/testing/service-binary.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import type { TestCluster } from '../cluster/cluster.js';
 import { createPod, ensureServiceAccount, podToken } from './kube-objects.js';
 import { freePorts } from './ports.js';
-import { ManagedProcess } from './process.js';
-import { waitHealthy } from './service-probes.js';
+import { ManagedProcess } from '../../kit/testing/managed-process.js';
+import { waitHealthy } from '../../kit/testing/service-binary.js';
 
 export const SENTRY_AUDIENCE_LEGACY = 'dapr.io/sentry';
 

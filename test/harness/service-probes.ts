@@ -1,30 +1,7 @@
-// What a test asks of a running service: /healthz (once, or until 200), a /metrics scrape and one
-// series of it as a number, and the process's memory.
+// What a test asks of a running service besides /healthz (kit/testing/service-binary.ts): a
+// /metrics scrape and one series of it as a number, and the process's memory.
 import { readFileSync } from 'node:fs';
 import { httpRequest } from '../../kit/testing/http.js';
-import type { ManagedProcess } from './process.js';
-
-/** Waits for /healthz 200 on `port`; fails early, with the log's tail, if the process dies. */
-export function waitHealthy(
-  proc: ManagedProcess,
-  port: number,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<void> {
-  return proc.waitUntilReady(async () => (await healthz(port)) === 200, {
-    what,
-    timeoutMs,
-    intervalMs: 50,
-    logLines: 60,
-  });
-}
-
-export async function healthz(port: number): Promise<number> {
-  return httpRequest(`http://127.0.0.1:${port}/healthz`, { timeoutMs: 1_000 }).then(
-    (r) => r.status,
-    () => 0,
-  );
-}
 
 /** The value of one series in a Prometheus scrape (0 when absent). */
 export function metricValue(scrape: string, series: string): number {

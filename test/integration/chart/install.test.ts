@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { cachedBinary } from '../../deps/paths.js';

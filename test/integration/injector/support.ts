@@ -7,11 +7,11 @@ import { CoreV1Api, AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
 import { CHART_ENV } from '../../../sidecar-injector/patcher/testing/fixtures.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
-import { ManagedProcess } from '../../harness/process.js';
+import { ManagedProcess } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
   createDaprSystemConfiguration,
@@ -25,7 +25,7 @@ import {
   startSentry,
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
-import { waitHealthy } from '../../harness/service-probes.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 
 export const CONTROL_PLANE_NS = 'dapr-system';
 export const INJECTOR_DNS_NAME = `dapr-sidecar-injector.${CONTROL_PLANE_NS}.svc`;

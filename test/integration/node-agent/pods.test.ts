@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { processesOfRun, networkLeftovers } from '../../harness/reaper.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { cmd } from '../../node-agent/cmd.js';
 import { PodVolumes } from '../../node-agent/volumes.js';

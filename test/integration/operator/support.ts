@@ -8,11 +8,11 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { KubeClient, isConflict } from '../../../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../../../kit/kubernetes/config.js';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
 import type { DaprdIdentity } from '../../../operator/testing/daprd-client.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
-import { ManagedProcess } from '../../harness/process.js';
+import { ManagedProcess } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import { kubectl } from '../../harness/tools.js';
 import { coreApi, createDaprSystemConfiguration, ensureNamespace } from '../../harness/kube-objects.js';
@@ -23,7 +23,7 @@ import {
   startSentry,
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
-import { waitHealthy } from '../../harness/service-probes.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 import { workloadSvid } from '../../harness/workload-svid.js';
 
 export const CP_NS = 'dapr-system';

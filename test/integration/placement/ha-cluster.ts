@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import type { PlacementOrder } from '../../../placement/proto/placement.js';
@@ -22,7 +22,7 @@ import {
   podToken,
 } from '../../harness/kube-objects.js';
 import { freePorts } from '../../harness/ports.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import {
   type RunningSentry,
   sentryId,
@@ -30,7 +30,8 @@ import {
   startSentry,
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
-import { metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 import { type WorkloadSvid, workloadSvid } from '../../harness/workload-svid.js';
 
 const NS = 'dapr-system';

@@ -8,13 +8,13 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import { TestDaprd } from '../../../placement/server/testing/test-daprd.js';
 import { TestPki } from '../../../kit/testing/test-pki.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
@@ -24,7 +24,8 @@ import {
   startSentry,
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
-import { healthz, metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { healthz, waitHealthy } from '../../../kit/testing/service-binary.js';
 import { type WorkloadSvid, workloadSvid } from '../../harness/workload-svid.js';
 
 const NS = 'dapr-system';

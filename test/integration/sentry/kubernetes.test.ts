@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { generateBundle } from '../../../sentry/ca/bundle.js';
 import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import {
   coreApi,
@@ -25,7 +25,8 @@ import {
   sentryId,
   startSentry,
 } from '../../harness/sentry-in-cluster.js';
-import { healthz, metricValue, scrape } from '../../harness/service-probes.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { healthz } from '../../../kit/testing/service-binary.js';
 
 const NS = 'dapr-system';
 const SENTRY_ID = sentryId(NS);

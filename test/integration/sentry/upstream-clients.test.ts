@@ -12,7 +12,7 @@ import { certificatesFromPem, encodeCertificates } from '../../../kit/x509/pem.j
 import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { daprBinDir } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
   coreApi,
@@ -27,7 +27,8 @@ import {
   startSentry,
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
-import { metricValue, scrape, waitHealthy } from '../../harness/service-probes.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 
 const NS = 'dapr-system';
 
