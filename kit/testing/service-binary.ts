@@ -57,6 +57,18 @@ export function waitHealthy(
   });
 }
 
+/** The three ports every control-plane binary serves, as its flags. */
+export function portFlags(ports: { port: number; healthzPort: number; metricsPort: number }): string[] {
+  return [
+    '--port',
+    String(ports.port),
+    '--healthz-port',
+    String(ports.healthzPort),
+    '--metrics-port',
+    String(ports.metricsPort),
+  ];
+}
+
 export interface RunningService {
   readonly proc: ManagedProcess;
   readonly healthzPort: number;

@@ -3,7 +3,7 @@
 import type { CoreV1Api } from '@kubernetes/client-node';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryPath } from '../../kit/testing/service-binary.js';
+import { binaryPath, portFlags } from '../../kit/testing/service-binary.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import type { TestCluster } from '../cluster/cluster.js';
 import { createPod, ensureServiceAccount, podToken } from './kube-objects.js';
@@ -55,12 +55,7 @@ export async function startSentry(options: SentryStartOptions): Promise<RunningS
       'kubernetes',
       '--trust-domain',
       'cluster.local',
-      '--port',
-      String(port),
-      '--healthz-port',
-      String(healthzPort),
-      '--metrics-port',
-      String(metricsPort),
+      ...portFlags({ port, healthzPort, metricsPort }),
       '--kubeconfig',
       options.cluster.kubeconfigPath,
       ...(options.args ?? []),

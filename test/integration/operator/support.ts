@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { KubeClient, isConflict } from '../../../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../../../kit/kubernetes/config.js';
-import { binaryPath } from '../../../kit/testing/service-binary.js';
+import { binaryPath, portFlags } from '../../../kit/testing/service-binary.js';
 import type { DaprdIdentity } from '../../../operator/testing/daprd-client.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
@@ -178,12 +178,7 @@ export async function startOperator(
   const args = [
     '--trust-anchors-file',
     cp.anchorsFile,
-    '--port',
-    String(port),
-    '--healthz-port',
-    String(healthzPort),
-    '--metrics-port',
-    String(metricsPort),
+    ...portFlags({ port, healthzPort, metricsPort }),
     '--webhook-server-port',
     String(webhookPort),
     '--disable-leader-election',

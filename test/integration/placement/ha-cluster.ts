@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse, stringify } from 'yaml';
-import { binaryPath } from '../../../kit/testing/service-binary.js';
+import { binaryPath, portFlags } from '../../../kit/testing/service-binary.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import type { PlacementOrder } from '../../../placement/proto/placement.js';
@@ -230,12 +230,7 @@ export class PlacementHa {
       anchorsFile,
       '--listen-address',
       '127.0.0.1',
-      '--port',
-      String(port),
-      '--healthz-port',
-      String(healthzPort),
-      '--metrics-port',
-      String(metricsPort),
+      ...portFlags({ port, healthzPort, metricsPort }),
       '--metadata-enabled',
       '--kubeconfig',
       kubeconfig,

@@ -8,7 +8,7 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath } from '../../../kit/testing/service-binary.js';
+import { binaryPath, portFlags } from '../../../kit/testing/service-binary.js';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import { TestDaprd } from '../../../placement/server/testing/test-daprd.js';
@@ -92,12 +92,7 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
         sentry.address,
         '--trust-anchors-file',
         anchorsFile,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--metadata-enabled',
       ],
       env: { NAMESPACE: NS, DAPR_SENTRY_TOKEN_FILE: tokenFile, ...SKIP_UID_CHECK },

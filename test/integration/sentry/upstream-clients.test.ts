@@ -28,7 +28,7 @@ import {
   trustBundle,
 } from '../../harness/sentry-in-cluster.js';
 import { metricValue, scrape } from '../../harness/service-probes.js';
-import { waitHealthy } from '../../../kit/testing/service-binary.js';
+import { portFlags, waitHealthy } from '../../../kit/testing/service-binary.js';
 
 const NS = 'dapr-system';
 
@@ -124,12 +124,7 @@ describe('upstream Go control-plane services take their identity from our sentry
         sentry.address,
         '--trust-anchors-file',
         anchors,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--initial-cluster',
         `dapr-placement-0=127.0.0.1:${raftPort}`,
       ],
@@ -162,12 +157,7 @@ describe('upstream Go control-plane services take their identity from our sentry
       args: [
         '--trust-anchors-file',
         anchors,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--webhook-server-port',
         String(webhookPort),
         '--disable-leader-election',
