@@ -6,7 +6,7 @@
 //   2. Memory (measured first, on idle operators): each one's RSS before and after 10 000 Pods
 //      without Dapr appear in the cluster (they are never scheduled: no node runs them).
 // Usage: node dist/bench/operator/run.js [--pods=10000] [N ...]
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprdStartup, OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
@@ -23,15 +23,11 @@ import {
   type ControlPlane,
   type OperatorProcess,
 } from '../../test/integration/operator/support.js';
+import { rssMiB } from '../../test/harness/service-probes.js';
 
 const NS = 'bench';
 const STREAMS_PER_CONNECTION = 100;
 const CHANGES = 5;
-
-function rssMiB(pid: number): number {
-  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return Math.round((kb / 1024) * 10) / 10;
-}
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
