@@ -1,20 +1,10 @@
-// What every benchmark reads off a process or a latency list, in one place.
+// What the benchmarks read off a latency list or a process (RSS: test/harness/service-probes.ts).
 import { readFileSync } from 'node:fs';
 
 /** The p-th percentile (0–100) of an ascending list; NaN when empty. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Resident set size (VmRSS), or its peak (VmHWM), in MiB; NaN once the process is gone. */
-export function rssMiB(pid: number, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  try {
-    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Math.round((Number(m[1]) / 1024) * 10) / 10 : NaN;
-  } catch {
-    return NaN;
-  }
 }
 
 /** CPU time (user + system) the process has used, in milliseconds, from /proc/<pid>/stat. */

@@ -3,7 +3,7 @@
 // period). A bind failure rejects, which makes the runner group stop the process.
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { untilAborted } from './runner.js';
+import { orAborted } from './runner.js';
 
 export interface ServeOptions {
   readonly server: Server;
@@ -67,7 +67,7 @@ export async function serveUntilAborted(options: ServeOptions, signal: AbortSign
       resolve();
     });
   });
-  await Promise.race([untilAborted(signal), failed]);
+  await orAborted(failed, signal);
   await closeGracefully(server, options.graceMs ?? 5_000);
   if (failure !== undefined) throw failure;
 }

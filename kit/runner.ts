@@ -9,6 +9,11 @@ export interface Runner {
   /** For error messages ("metrics-server: listen tcp :9090: address already in use"). */
   readonly name: string;
   readonly run: RunFn;
+  /**
+   * Set on a part that runs a group of its own (a whole service beside the observability
+   * servers): its failures already name the inner part, and pass through without this name.
+   */
+  readonly transparent?: boolean;
 }
 
 export interface RunGroupOptions {
@@ -20,6 +25,22 @@ export interface RunGroupOptions {
 export function untilAborted(signal: AbortSignal): Promise<void> {
   if (signal.aborted) return Promise.resolve();
   return new Promise((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+}
+
+/**
+ * Waits for `work` or for `signal` to abort, whichever comes first: resolves with the work's
+ * value, or with undefined once the signal aborts (at once if it already has); rejects if the
+ * work rejects first. The abort listener goes when the race is decided, so a loop may wait on
+ * one signal many times.
+ */
+export function orAborted<T>(work: PromiseLike<T>, signal: AbortSignal): Promise<T | undefined> {
+  let onAbort = (): void => undefined;
+  const aborted = new Promise<undefined>((resolve) => {
+    onAbort = () => resolve(undefined);
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+  });
+  return Promise.race([work, aborted]).finally(() => signal.removeEventListener('abort', onAbort));
 }
 
 /** A part failed; `cause` is what it threw. */
@@ -62,13 +83,13 @@ export async function runGroup(
   signal.addEventListener('abort', forward, { once: true });
   if (signal.aborted) forward();
 
-  const failures: RunnerError[] = [];
+  const failures: Error[] = [];
   const pending = new Set(runners.map((r) => r.name));
   const settled = runners.map(async (r) => {
     try {
       await r.run(stop.signal);
     } catch (err) {
-      failures.push(new RunnerError(r.name, err));
+      failures.push(r.transparent === true && err instanceof Error ? err : new RunnerError(r.name, err));
     } finally {
       pending.delete(r.name);
       // Any part ending (even cleanly) ends the group, as with Dapr's runner manager.

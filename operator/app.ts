@@ -1,14 +1,9 @@
-// Wires the operator process: options, logging, health, metrics and signals, then the parts:
-// the operator API (apiserver client, daprsystem, SVID, informers, gRPC server) and, sharing its
-// client and SVID, the conversion webhook and CRD caBundle upkeep (every replica) and the
-// Service reconciler (leader only, reconcile-parts.ts).
-import { LeaderElector } from '../kit/kubernetes/lease.js';
+// The operator process: options, logging, signals and the observability servers
+// (kit/service-main.ts) around the operator itself (operator.ts: API, webhook, reconcilers).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
-import { operatorApiPart } from './api/part.js';
-import { operatorMetrics } from './metrics.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
+import { Operator } from './operator.js';
 import { parseOptions, type OperatorOptions } from './options.js';
-import { reconcileParts } from './reconcile-parts.js';
 
 const spec: ProcessSpec<OperatorOptions> = {
   mainScope: 'dapr.operator',
@@ -22,27 +17,7 @@ const spec: ProcessSpec<OperatorOptions> = {
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = startProcess(spec, argv, env);
   if (started.kind === 'exit') return started.code;
-
-  const registry = new MetricsRegistry();
-  const metrics = operatorMetrics(registry); // declared now; the reconciler records into them
   const { options, log, targets } = started;
-  return runParts(started, [
-    operatorApiPart({
-      options,
-      env,
-      log,
-      targets,
-      sharedParts: ({ api, security }) =>
-        reconcileParts({
-          options,
-          api,
-          security,
-          targets,
-          metrics,
-          registry,
-          createElector: options.disableLeaderElection ? undefined : (o) => new LeaderElector(o),
-        }),
-    }),
-    ...observabilityParts(started, registry),
-  ]);
+  const registry = new MetricsRegistry();
+  return runService(started, registry, new Operator({ options, env, targets, log, registry }));
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { KubeApi } from '../kit/kubernetes/client.js';
 import type { LeaderElectionOptions } from '../kit/kubernetes/lease.js';
 import type { Logger } from '../kit/logger.js';
-import { untilAborted, type Runner } from '../kit/runner.js';
+import { orAborted, untilAborted, type Runner } from '../kit/runner.js';
 
 export const LEASE_NAME = 'operator.dapr.io';
 
@@ -84,7 +84,7 @@ export function leaderOnlyRunner(options: LeaderOnlyOptions): Runner {
         onNewLeader: (identity) => log.info(`New leader of ${LEASE_NAME}: ${identity}`),
       });
       elector.start();
-      await Promise.race([untilAborted(signal), failedPromise]);
+      await orAborted(failedPromise, signal);
       // stop() aborts the leading signal and releases the lease.
       await elector.stop();
       await current;

@@ -1,6 +1,6 @@
 // The operator's Kubernetes-facing duties besides the gRPC API: the conversion webhook and the
 // CRD caBundle upkeep (every replica, unless ENABLE_WEBHOOKS=false), and the Service reconciler
-// (leader only, unless --disable-service-reconciler). app.ts adds these runners to its parts.
+// (leader only, unless --disable-service-reconciler). operator.ts runs these beside the API.
 import type { HealthTargets } from '../kit/health-targets.js';
 import type { KubeApi } from '../kit/kubernetes/client.js';
 import type { MetricsRegistry } from '../kit/metrics.js';

@@ -12,7 +12,7 @@ import { KubeClient, type KubeApi } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { LeaderElector } from '../kit/kubernetes/lease.js';
 import type { Logger } from '../kit/logger.js';
-import { untilAborted } from '../kit/runner.js';
+import { orAborted, untilAborted } from '../kit/runner.js';
 import type { PlacementMetrics } from './metrics.js';
 import type { LeaderElectionTimings } from './options.js';
 
@@ -99,7 +99,7 @@ export class LeaseLeadership implements Leadership {
 
   async run(signal: AbortSignal): Promise<void> {
     const { log } = this.#o;
-    await Promise.race([this.#o.serving, untilAborted(signal)]);
+    await orAborted(this.#o.serving, signal);
     if (signal.aborted) return;
     const client =
       this.#o.api === undefined

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { describeBinaryContract } from '../kit/testing/binary-contract.js';
 import { httpRequest } from '../kit/testing/http.js';
-import { killAllServices, ServiceProcess, startHealthyService } from '../kit/testing/service-process.js';
+import { startHealthyService, startService } from '../kit/testing/service-binary.js';
+import { killAllProcesses } from '../kit/testing/managed-process.js';
 
 describeBinaryContract({
   service: 'placement',
@@ -49,7 +50,7 @@ describeBinaryContract({
 });
 
 describe('the placement binary metrics', () => {
-  afterEach(killAllServices);
+  afterEach(killAllProcesses);
 
   // One --initial-cluster peer: the single replica leads from the start (placement/leadership.ts).
   it('placement §6: exposes both leader gauges (1: the only replica leads), and no runtime gauges yet', async () => {
@@ -58,13 +59,13 @@ describe('the placement binary metrics', () => {
     expect(body).toMatch(/^dapr_placement_leader_status 1$/m);
     expect(body).toMatch(/^dapr_placement_raft_leader_status 1$/m);
     expect(body).not.toContain('dapr_placement_runtimes_total');
-    proc.signal('SIGTERM');
-    expect((await proc.waitForExit()).code).toBe(0);
+    proc.signalGroup('SIGTERM');
+    expect(await proc.waitForExit()).toBe(0);
   }, 30_000);
 });
 
 describe('the placement binary with several peers', () => {
-  afterEach(killAllServices);
+  afterEach(killAllProcesses);
 
   const peers = [
     '--initial-cluster',
@@ -74,15 +75,15 @@ describe('the placement binary with several peers', () => {
   ];
 
   it('placement §5: refuses HA in standalone mode (no apiserver to elect through), exit 1', async () => {
-    const proc = ServiceProcess.spawn('placement', {
+    const proc = await startService('placement', {
       args: [...peers, '--port', '0', '--healthz-port', '0'],
     });
-    expect((await proc.exited).code).toBe(1);
+    expect(await proc.exited).toBe(1);
     expect(proc.output).toContain('needs --mode kubernetes');
   }, 30_000);
 
   it('placement §5: in Kubernetes mode without an apiserver connection, exits 1 saying why', async () => {
-    const proc = ServiceProcess.spawn('placement', {
+    const proc = await startService('placement', {
       args: [...peers, '--mode', 'kubernetes', '--port', '0', '--healthz-port', '0', '--metrics-port', '0'],
       env: {
         KUBECONFIG: undefined,
@@ -90,7 +91,7 @@ describe('the placement binary with several peers', () => {
         DAPR_UNSAFE_SKIP_CONTAINER_UID_GID_CHECK: 'true',
       },
     });
-    expect((await proc.exited).code).toBe(1);
+    expect(await proc.exited).toBe(1);
     expect(proc.output).toContain('no kubeconfig given');
   }, 30_000);
 });

@@ -1,8 +1,7 @@
-// Wires the sentry process: options, logging, health, metrics and signals, and sentry itself
-// (sentry.ts: configuration, CA, validators, serving certificate and the gRPC server).
+// The sentry process: options, logging, signals and the observability servers (kit/service-main.ts)
+// around sentry itself (sentry.ts: configuration, CA, validators, serving certificate, gRPC).
 import { MetricsRegistry } from '../kit/metrics.js';
-import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/process.js';
-import { sentryMetrics } from './metrics.js';
+import { runService, startProcess, type ProcessSpec } from '../kit/service-main.js';
 import { parseOptions, type SentryOptions } from './options.js';
 import { Sentry } from './sentry.js';
 
@@ -17,17 +16,7 @@ const spec: ProcessSpec<SentryOptions> = {
 export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const started = startProcess(spec, argv, env);
   if (started.kind === 'exit') return started.code;
-
+  const { options, log, targets } = started;
   const registry = new MetricsRegistry();
-  const sentry = new Sentry({
-    options: started.options,
-    env,
-    targets: started.targets,
-    metrics: sentryMetrics(registry),
-    log: started.log,
-  });
-  return runParts(started, [
-    ...observabilityParts(started, registry),
-    { name: 'sentry', run: (signal) => sentry.run(signal) },
-  ]);
+  return runService(started, registry, new Sentry({ options, env, targets, log, registry }));
 }

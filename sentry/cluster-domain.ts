@@ -6,6 +6,7 @@
 // would: the first `kubernetes.default.svc.<suffix>` that resolves gives `<suffix>`.
 import { readFile } from 'node:fs/promises';
 import { Resolver } from 'node:dns/promises';
+import { orAborted } from '../kit/runner.js';
 
 export const API_SERVICE_NAME = 'kubernetes.default.svc';
 const LOOKUP_TIMEOUT_MS = 2_000;
@@ -48,16 +49,14 @@ export async function clusterDomainFromDns(
   }
   for (const suffix of suffixes) {
     if (deadline.aborted) return undefined;
-    const found = await Promise.race([
+    const found = await orAborted(
       lookup.resolves(`${API_SERVICE_NAME}.${suffix}`, deadline).then(
         () => true,
         () => false,
       ),
-      new Promise<false>((resolve) =>
-        deadline.addEventListener('abort', () => resolve(false), { once: true }),
-      ),
-    ]);
-    if (found) return suffix;
+      deadline,
+    );
+    if (found === true) return suffix;
   }
   return undefined;
 }

@@ -5,8 +5,9 @@
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { abortableDelay } from '../kit/kubernetes/list-watch.js';
-import type { HealthTarget, HealthTargets } from '../kit/health-targets.js';
-import { logger, type Logger } from '../kit/logger.js';
+import type { HealthTarget } from '../kit/health-targets.js';
+import { logger } from '../kit/logger.js';
+import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { runGroup, type Runner } from '../kit/runner.js';
 import { generateBundle } from './ca/bundle.js';
 import { pollForChanges, watchDirectories, type ChangeSource } from './ca/changes.js';
@@ -18,7 +19,7 @@ import { bundleKeys } from './ca/storage.js';
 import type { CaStore } from './ca/store.js';
 import { clusterDomainFromDns } from './cluster-domain.js';
 import { loadKubernetesConfig, loadStandaloneConfig, type LoadedConfig } from './config.js';
-import type { SentryMetrics } from './metrics.js';
+import { sentryMetrics, type SentryMetrics } from './metrics.js';
 import type { SentryOptions } from './options.js';
 import { TokenValidator, tokenValidatorName } from '../kit/proto/sentry.js';
 import { SentryServer } from './server/server.js';
@@ -36,19 +37,15 @@ import { JwtIssuer } from './jwt/issuer.js';
 import { FileJwtKeyStore, KubernetesJwtKeyStore, loadOrCreateSigningKey } from './jwt/store.js';
 import { OidcServer } from './oidc/server.js';
 
-export interface SentryDeps {
-  readonly options: SentryOptions;
-  readonly env: NodeJS.ProcessEnv;
-  readonly targets: HealthTargets;
-  readonly metrics: SentryMetrics;
-  readonly log: Logger;
-}
+export type SentryDeps = ServiceDeps<SentryOptions>;
 
 /** Inner parts get a little less than the process's 10 s to stop. */
 const INNER_SHUTDOWN_TIMEOUT_MS = 8_000;
 
-export class Sentry {
+export class Sentry implements ServicePart {
+  readonly name = 'sentry';
   readonly #deps: SentryDeps;
+  readonly #metrics: SentryMetrics;
   readonly #kubernetes: boolean;
   readonly #securityTarget: HealthTarget;
   readonly #serverTarget: HealthTarget;
@@ -58,6 +55,7 @@ export class Sentry {
   /** Registers the health targets at once, so /healthz is 503 until every part is ready. */
   constructor(deps: SentryDeps) {
     this.#deps = deps;
+    this.#metrics = sentryMetrics(deps.registry);
     this.#kubernetes = deps.options.mode === 'kubernetes';
     this.#securityTarget = deps.targets.addTarget('security-provider');
     this.#serverTarget = deps.targets.addTarget('sentry-server');
@@ -101,7 +99,8 @@ export class Sentry {
   }
 
   async #runWith(loaded: LoadedConfig, kube: KubeClient | undefined, signal: AbortSignal): Promise<void> {
-    const { options, log, metrics } = this.#deps;
+    const { options, log } = this.#deps;
+    const metrics = this.#metrics;
     const { config } = loaded;
     const choice = chooseValidators(this.#kubernetes, config.tokenValidators);
     // First, so that a stored JWT key that does not check out stops sentry before anything runs.

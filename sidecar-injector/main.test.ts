@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { SKIP_UID_CHECK_ENV } from '../kit/root-check.js';
 import { httpRequest } from '../kit/testing/http.js';
 import { freePorts } from '../kit/testing/ports.js';
-import { killAllServices, ServiceProcess } from '../kit/testing/service-process.js';
+import { startService } from '../kit/testing/service-binary.js';
+import { killAllProcesses } from '../kit/testing/managed-process.js';
 import { waitFor } from '../kit/testing/wait.js';
 
 const ENV = {
@@ -40,48 +41,48 @@ describe('the sidecar-injector binary', () => {
       ].join('\n'),
     );
   });
-  afterEach(killAllServices);
+  afterEach(killAllProcesses);
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('prints usage listing --scheduler-enabled and exits 0 on --help', async () => {
-    const proc = ServiceProcess.spawn('sidecar-injector', { args: ['--help'], env: ENV });
-    expect(await proc.waitForExit()).toEqual({ code: 0, signal: null });
+    const proc = await startService('sidecar-injector', { args: ['--help'], env: ENV });
+    expect(await proc.waitForExit()).toBe(0);
     expect(proc.output).toContain('--scheduler-enabled');
   });
 
   it('exits 2 on an unknown flag', async () => {
-    const proc = ServiceProcess.spawn('sidecar-injector', { args: ['--bogus'], env: ENV });
-    expect(await proc.waitForExit()).toEqual({ code: 2, signal: null });
+    const proc = await startService('sidecar-injector', { args: ['--bogus'], env: ENV });
+    expect(await proc.waitForExit()).toBe(2);
     expect(proc.output).toContain('unknown flag: --bogus');
   });
 
   it('exits 1 without SIDECAR_IMAGE', async () => {
-    const proc = ServiceProcess.spawn('sidecar-injector', { env: { ...ENV, SIDECAR_IMAGE: undefined } });
-    expect(await proc.waitForExit()).toEqual({ code: 1, signal: null });
+    const proc = await startService('sidecar-injector', { env: { ...ENV, SIDECAR_IMAGE: undefined } });
+    expect(await proc.waitForExit()).toBe(1);
     expect(proc.output).toContain('required environment variable SIDECAR_IMAGE is not set');
   });
 
   it('exits 1 on an allowed service account without ":"', async () => {
-    const proc = ServiceProcess.spawn('sidecar-injector', {
+    const proc = await startService('sidecar-injector', {
       args: ['--kubeconfig', kubeconfig],
       env: { ...ENV, ALLOWED_SERVICE_ACCOUNTS: 'no-colon' },
     });
-    expect(await proc.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(await proc.waitForExit()).toBe(1);
     expect(proc.output).toContain(String.raw`invalid allowed service account \"no-colon\"`);
   });
 
   it('exits 1 when there is no apiserver configuration', async () => {
-    const proc = ServiceProcess.spawn('sidecar-injector', {
+    const proc = await startService('sidecar-injector', {
       args: ['--kubeconfig', ''],
       env: { ...ENV, HOME: dir },
     });
-    expect(await proc.waitForExit()).toEqual({ code: 1, signal: null });
+    expect(await proc.waitForExit()).toBe(1);
     expect(proc.output).toContain('Error creating the Kubernetes client');
   });
 
   it("accepts the chart's arguments, reports 503 until it holds a certificate, and exits 0 on SIGTERM", async () => {
     const [healthzPort = 0, metricsPort = 0, port = 0] = await freePorts(3);
-    const proc = ServiceProcess.spawn('sidecar-injector', {
+    const proc = await startService('sidecar-injector', {
       args: [
         '--log-level',
         'info',
@@ -115,8 +116,8 @@ describe('the sidecar-injector binary', () => {
     expect(metrics.body).toMatch(/^process_start_time_seconds \d+/m);
     expect(proc.output).toContain('Starting Dapr Sidecar Injector -- version ');
     expect(proc.output).toContain('Failed to get a certificate from sentry');
-    proc.signal('SIGTERM');
-    expect(await proc.waitForExit(10_000)).toEqual({ code: 0, signal: null });
+    proc.signalGroup('SIGTERM');
+    expect(await proc.waitForExit(10_000)).toBe(0);
     expect(proc.output).toContain("Received signal 'terminated'; beginning shutdown");
   }, 30_000);
 });

@@ -15,7 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestCluster } from '../../test/cluster/cluster.js';
-import { runId } from '../../test/harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import {
   AdmissionClient,
   CONTROL_PLANE_NS,
@@ -25,7 +25,8 @@ import {
   type InjectorKind,
   type RunningInjector,
 } from '../../test/integration/injector/support.js';
-import { cpuMs, percentile, rssMiB } from '../report.js';
+import { cpuMs, percentile } from '../report.js';
+import { rssMiB } from '../../test/harness/service-probes.js';
 
 interface Settings {
   readonly concurrency: number;

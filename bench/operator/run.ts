@@ -11,9 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprdStartup, OperatorConnection, type EventRecorder } from '../../operator/testing/daprd-client.js';
 import { startTestCluster } from '../../test/cluster/cluster.js';
-import { runId } from '../../test/harness/process.js';
-import { rssMiB } from '../report.js';
-import { coreApi, ensureNamespace } from '../../test/integration/sentry/support.js';
+import { runId } from '../../kit/testing/managed-process.js';
+import { coreApi, ensureNamespace } from '../../test/harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,
@@ -24,6 +23,7 @@ import {
   type ControlPlane,
   type OperatorProcess,
 } from '../../test/integration/operator/support.js';
+import { rssMiB } from '../../test/harness/service-probes.js';
 
 const NS = 'bench';
 const STREAMS_PER_CONNECTION = 100;

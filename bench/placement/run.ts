@@ -16,7 +16,7 @@ import {
 } from '../../placement/proto/placement.js';
 import { decodeString, readFields } from '../../kit/proto/wire.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
-import { rssMiB } from '../report.js';
+import { rssMiB } from '../../test/harness/service-probes.js';
 
 const STREAMS_PER_CONNECTION = 50;
 

@@ -19,8 +19,9 @@ import { freePorts } from '../../kit/testing/ports.js';
 import { createCsrPem } from '../../kit/x509/csr-builder.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
 import { generateBundle } from '../../sentry/ca/bundle.js';
-import { ManagedProcess } from '../../test/harness/process.js';
-import { percentile, rssMiB } from '../report.js';
+import { ManagedProcess } from '../../kit/testing/managed-process.js';
+import { percentile } from '../report.js';
+import { rssMiB } from '../../test/harness/service-probes.js';
 
 const TRUST_DOMAIN = 'cluster.local';
 const NAMESPACE = 'dapr-system';

@@ -5,7 +5,8 @@
 import { afterEach, describe, expect, it } from '@jest/globals';
 import { SKIP_UID_CHECK_ENV } from '../root-check.js';
 import { httpRequest } from './http.js';
-import { ServiceProcess, killAllServices, startHealthyService, type ServiceName } from './service-process.js';
+import { type ServiceName, startHealthyService, startService } from './service-binary.js';
+import { killAllProcesses, type ManagedProcess } from './managed-process.js';
 
 export interface BinaryContract {
   readonly service: ServiceName;
@@ -36,11 +37,11 @@ export interface BinaryContract {
 
 const TEST_TIMEOUT_MS = 30_000;
 
-async function stopAndExpectCleanExit(proc: ServiceProcess): Promise<void> {
-  proc.signal('SIGTERM');
+async function stopAndExpectCleanExit(proc: ManagedProcess): Promise<void> {
+  proc.signalGroup('SIGTERM');
   const exit = await proc.waitForExit(5_000);
   expect(proc.output).toContain("Received signal 'terminated'; beginning shutdown");
-  expect(exit).toEqual({ code: 0, signal: null });
+  expect(exit).toBe(0);
 }
 
 export function describeBinaryContract(contract: BinaryContract): void {
@@ -49,7 +50,7 @@ export function describeBinaryContract(contract: BinaryContract): void {
   const extraArgs = (): readonly string[] => contract.extraArgs?.() ?? [];
 
   describe(`the ${service} binary`, () => {
-    afterEach(killAllServices);
+    afterEach(killAllProcesses);
 
     const healthyIt = contract.healthyOnlyInCluster ? (): void => undefined : it;
 
@@ -76,8 +77,8 @@ export function describeBinaryContract(contract: BinaryContract): void {
     it(
       `prints usage listing --${contract.upstreamFlag} and exits 0 on --help`,
       async () => {
-        const proc = ServiceProcess.spawn(service, { args: ['--help'], env: contract.env });
-        expect(await proc.waitForExit()).toEqual({ code: 0, signal: null });
+        const proc = await startService(service, { args: ['--help'], env: contract.env });
+        expect(await proc.waitForExit()).toBe(0);
         expect(proc.output).toContain(`--${contract.upstreamFlag}`);
         expect(proc.output).toMatch(/^Usage of /m);
       },
@@ -87,8 +88,8 @@ export function describeBinaryContract(contract: BinaryContract): void {
     it(
       'exits 2 with the error and usage on an unknown flag',
       async () => {
-        const proc = ServiceProcess.spawn(service, { args: ['--no-such-flag'], env: contract.env });
-        expect(await proc.waitForExit()).toEqual({ code: 2, signal: null });
+        const proc = await startService(service, { args: ['--no-such-flag'], env: contract.env });
+        expect(await proc.waitForExit()).toBe(2);
         expect(proc.output).toContain('no-such-flag');
         expect(proc.output).toMatch(/^Usage of /m);
       },
@@ -98,8 +99,8 @@ export function describeBinaryContract(contract: BinaryContract): void {
     it(
       'exits 1 with the upstream message on an invalid --log-level',
       async () => {
-        const proc = ServiceProcess.spawn(service, { args: ['--log-level=bogus'], env: skipUidCheck });
-        expect(await proc.waitForExit()).toEqual({ code: 1, signal: null });
+        const proc = await startService(service, { args: ['--log-level=bogus'], env: skipUidCheck });
+        expect(await proc.waitForExit()).toBe(1);
         expect(proc.output).toContain('invalid value for --log-level: bogus');
       },
       TEST_TIMEOUT_MS,
@@ -123,12 +124,12 @@ export function describeBinaryContract(contract: BinaryContract): void {
     it(
       'refuses to start as root in Kubernetes mode without the override',
       async () => {
-        const proc = ServiceProcess.spawn(service, {
+        const proc = await startService(service, {
           args: ['--healthz-port', '0', '--metrics-port', '0', ...contract.kubernetesArgs],
           env: { ...contract.env, [SKIP_UID_CHECK_ENV]: undefined },
         });
         if (process.geteuid?.() === 0) {
-          expect(await proc.waitForExit()).toEqual({ code: 1, signal: null });
+          expect(await proc.waitForExit()).toBe(1);
           expect(proc.output).toContain('Refusing to run as root');
         } else {
           // Not root: the check passes and the service goes on (to run, or to look for an apiserver).

@@ -4,6 +4,7 @@
 // GETs. A successful read is reused for a few seconds, far below daprd's own 60 s period; a
 // failure is never reused, so a Secret created to fix a "not found" is seen at once. Entries
 // live only for their TTL, so nothing accumulates.
+import type { KubeApi } from '../../kit/kubernetes/client.js';
 import type { SecretReader } from './secrets.js';
 
 export const SECRET_TTL_MS = 5_000;
@@ -34,5 +35,16 @@ export function sharedSecretReader(
       if (entries.get(key)?.data === data) entries.delete(key);
     });
     return data;
+  };
+}
+
+/** Secret.data from the API, one GET per read (share it through sharedSecretReader). */
+export function apiSecretReader(api: KubeApi): SecretReader {
+  return async (namespace, name) => {
+    const secret = await api.request<{ data?: Record<string, string> }>(
+      `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets/${encodeURIComponent(name)}`,
+      { timeoutMs: 4_000 }, // daprd gives each attempt 5 s
+    );
+    return secret?.data ?? {};
   };
 }

@@ -12,7 +12,7 @@ import {
   type Delay,
 } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
-import { untilAborted } from '../../kit/runner.js';
+import { orAborted } from '../../kit/runner.js';
 
 export const SUBSCRIPTIONS_CRD = 'subscriptions.dapr.io';
 export const CRD_PATH = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${SUBSCRIPTIONS_CRD}`;
@@ -127,7 +127,7 @@ export class CaBundleUpkeep {
       let backoff = INITIAL_BACKOFF_MS;
       while (!signal.aborted) {
         if (latest === undefined || (done !== undefined && done.equals(latest))) {
-          await Promise.race([new Promise<void>((resolve) => (wake = resolve)), untilAborted(signal)]);
+          await orAborted(new Promise<void>((resolve) => (wake = resolve)), signal);
           continue;
         }
         const pem = latest;

@@ -11,7 +11,7 @@ import { createServer, type Server as HttpsServer } from 'node:https';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { applyServerTimeouts, formatAddress, serveUntilAborted } from '../../kit/http-serve.js';
 import type { Logger } from '../../kit/logger.js';
-import { untilAborted } from '../../kit/runner.js';
+import { orAborted } from '../../kit/runner.js';
 import { ConversionError, convertSubscription } from './subscription.js';
 
 export const CONVERT_PATH = '/convert';
@@ -148,7 +148,7 @@ export class ConversionWebhook {
     };
     identity.addIdentityCertificateListener(listener);
     try {
-      const initial = await Promise.race([firstIdentity, untilAborted(signal)]);
+      const initial = await orAborted(firstIdentity, signal);
       if (initial === undefined || signal.aborted) return;
       server = createServer({ cert: initial.certificate, key: initial.privateKey }, (req, res) => {
         this.#handle(req, res).catch((err: unknown) => {

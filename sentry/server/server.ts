@@ -1,15 +1,10 @@
 // The gRPC edge: dapr.proto.sentry.v1.CA/SignCertificate over TLS (ALPN h2, no client
 // certificate), served with sentry's own SPIFFE certificate. It counts requests, turns failures
 // into statuses through toStatus, and stops gracefully: not ready first, then drain, then force.
-import {
-  experimental,
-  Server,
-  type ServerUnaryCall,
-  type sendUnaryData,
-} from '@grpc/grpc-js';
+import { experimental, Server, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { HealthTarget } from '../../kit/health-targets.js';
 import type { Logger } from '../../kit/logger.js';
-import { untilAborted } from '../../kit/runner.js';
+import { orAborted, untilAborted } from '../../kit/runner.js';
 import type { SentryMetrics } from '../metrics.js';
 import {
   CA_SERVICE,
@@ -19,7 +14,6 @@ import {
 import type { ServingIdentity } from './serving-cert.js';
 import { toStatus } from './status.js';
 import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
-
 
 export interface SentryServerOptions {
   /** --port (0 picks a free port, for tests). */
@@ -72,7 +66,7 @@ export class SentryServer {
 
   async run(signal: AbortSignal): Promise<void> {
     const { port, listenAddress, identity, log, health } = this.#options;
-    await Promise.race([identity.whenReady(), untilAborted(signal)]);
+    await orAborted(identity.whenReady(), signal);
     if (signal.aborted) return;
     const server = new Server();
     server.addService(CA_SERVICE, { SignCertificate: this.#handle.bind(this) });

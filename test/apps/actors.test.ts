@@ -2,12 +2,12 @@
 // config call, method calls that activate an id on first use, and deactivations. The real daprd
 // path is test/integration/daprd/actors.test.ts; this pins down what the app reports.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
 import { repoRoot } from '../deps/paths.js';
-import { ManagedProcess, runId } from '../harness/process.js';
+import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 
 let dir = '';
 let app: ManagedProcess | undefined;
@@ -24,7 +24,7 @@ beforeAll(async () => {
     logFile: join(dir, 'actors.log'),
     env: { APP_PORT: String(port), POD_NAME: 'counter-0', POD_IP: '10.1.2.3' },
   });
-  await app.waitUntilReady(() => Promise.resolve(readFileSync(app!.logFile, 'utf8').includes('listening')), {
+  await app.waitUntilReady(() => Promise.resolve(app!.output.includes('listening')), {
     what: 'the actors app listening',
   });
 });

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
 import { repoRoot } from '../deps/paths.js';
-import { ManagedProcess, runId } from '../harness/process.js';
+import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 import { waitFor } from '../../kit/testing/wait.js';
 
 interface Sidecar {
@@ -81,12 +81,9 @@ beforeAll(async () => {
     env,
   });
   procs.push(nodeapp);
-  await nodeapp.waitUntilReady(
-    () => Promise.resolve(readFileSync(nodeapp.logFile, 'utf8').includes('listening')),
-    {
-      what: 'nodeapp listening',
-    },
-  );
+  await nodeapp.waitUntilReady(() => Promise.resolve(nodeapp.output.includes('listening')), {
+    what: 'nodeapp listening',
+  });
   procs.push(
     await ManagedProcess.start({
       name: 'pythonapp',

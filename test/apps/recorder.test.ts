@@ -1,12 +1,12 @@
 // The recorder test app on its own (the daprd operator suite relies on each of these answers):
 // what it records, the flaky endpoint's attempt counting and its bounds.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
 import { repoRoot } from '../deps/paths.js';
-import { ManagedProcess, runId } from '../harness/process.js';
+import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 
 let dir = '';
 let recorder: ManagedProcess | undefined;
@@ -24,7 +24,7 @@ beforeAll(async () => {
     env: { APP_ID: 'rec' },
   });
   const proc = recorder;
-  await proc.waitUntilReady(() => Promise.resolve(readFileSync(proc.logFile, 'utf8').includes('listening')), {
+  await proc.waitUntilReady(() => Promise.resolve(proc.output.includes('listening')), {
     what: 'the recorder listening',
   });
 });

@@ -37,7 +37,7 @@ function violations(filename: string, code: string): string[] {
 describe('the import direction rule', () => {
   it.each([
     ['placement/security.ts', "import { x } from '../sentry/ca/ca.js';", 'not sentry/'],
-    ['operator/api/part.ts', "export { y } from '../../placement/security.js';", 'not placement/'],
+    ['operator/api/server.ts', "export { y } from '../../placement/security.js';", 'not placement/'],
     ['sidecar-injector/app.ts', "const m = await import('../test/harness/wait.js');", 'not test/'],
     [
       'kit/security/provider.ts',

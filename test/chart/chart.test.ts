@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../deps/paths.js';
-import { runId } from '../harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import { Helm } from '../harness/tools.js';
 import {
   chartDir,

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../deps/paths.js';
-import { runId } from '../harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 
 const dockerfile = readFileSync(join(repoRoot, 'Dockerfile'), 'utf8');
 const tmp = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-dockerfile-`));

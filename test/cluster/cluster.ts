@@ -8,7 +8,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedBinary } from '../deps/paths.js';
-import { ManagedProcess, runId } from '../harness/process.js';
+import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 import { freePorts } from '../harness/ports.js';
 import {
   apiserverArgs,

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { freePorts } from '../../kit/testing/ports.js';
 import { cacheDir, fetchScript, pinnedVersions } from '../deps/paths.js';
-import { ManagedProcess } from '../harness/process.js';
+import { ManagedProcess } from '../../kit/testing/managed-process.js';
 import { generateBundle, loadBundle, type X509Bundle } from '../../sentry/ca/bundle.js';
 import { buildX509Check, type X509Check } from '../harness/x509check.js';
 import { startTestSentry, type TestSentry } from '../../sentry/server/testing/test-sentry.js';

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { startTestCluster, type TestCluster, type TestClusterOptions } from '../cluster/cluster.js';
 import { NodeAgent, type NodeAgentOptions } from '../node-agent/agent.js';
 import { PodNetwork } from '../node-agent/network.js';
-import { runId } from './process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import { kubectl, type ToolResult } from './tools.js';
 
 export interface TestEnvironmentOptions {

@@ -3,7 +3,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RUN_MARKER } from './process.js';
+import { RUN_MARKER } from '../../kit/testing/managed-process.js';
 import { reapNetwork, reapRun } from './reaper.js';
 
 export default function globalTeardown(): void {

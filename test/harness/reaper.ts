@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { linkAliasPrefix, netnsPrefix } from '../node-agent/names.js';
-import { PROCESS_MARKER } from './process.js';
+import { PROCESS_MARKER } from '../../kit/testing/managed-process.js';
 
 /** PIDs of live processes whose environment carries PROCESS_MARKER=<runId>. */
 export function processesOfRun(runId: string): number[] {

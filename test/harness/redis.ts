@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createConnection } from 'node:net';
 import { cachedBinary } from '../deps/paths.js';
 import { freePort } from './ports.js';
-import { ManagedProcess, runId } from './process.js';
+import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 import { run } from './tools.js';
 
 export interface RedisOptions {

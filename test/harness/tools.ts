@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cachedBinary } from '../deps/paths.js';
-import { runId } from './process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 
 export interface ToolResult {
   readonly code: number;

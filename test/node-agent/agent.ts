@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprBinDir, pinnedVersions, repoRoot } from '../deps/paths.js';
 import { DEFAULT_SERVICE_CIDR } from '../cluster/cluster.js';
-import { runId } from '../harness/process.js';
+import { runId } from '../../kit/testing/managed-process.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import type { BackoffPolicy } from './container.js';
 import type { ImagePaths } from './images.js';

@@ -3,7 +3,7 @@
 // and the pure decisions (restart or not, how long to back off, how an exit is reported).
 import type { V1Container } from '@kubernetes/client-node';
 import { constants } from 'node:os';
-import type { ManagedProcess } from '../harness/process.js';
+import type { ManagedProcess } from '../../kit/testing/managed-process.js';
 import type { Prober } from './probes.js';
 import type { ContainerSnapshot, StateSnap, TerminatedSnap } from './status.js';
 

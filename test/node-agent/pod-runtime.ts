@@ -6,7 +6,7 @@ import type { V1ConfigMap, V1Container, V1Pod, V1Probe, V1Secret } from '@kubern
 import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ManagedProcess } from '../harness/process.js';
+import { ManagedProcess } from '../../kit/testing/managed-process.js';
 import {
   backoffDelay,
   ContainerRunner,

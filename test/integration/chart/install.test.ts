@@ -10,11 +10,12 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { cachedBinary } from '../../deps/paths.js';
 import { chartDir, renderArgs, upstreamValuesFiles, type K8sObject } from '../../chart/render.js';
+import { isPodReady } from '../../harness/pods.js';
 
 const NS = 'dapr-system';
 // The test cluster has no volume provisioner (PVCs are refused by the node agent): the
@@ -39,9 +40,6 @@ let installedAt = 0;
 const helmIn = (args: readonly string[], timeoutMs = 120_000): Promise<ToolResult> =>
   helm.run(args, { kubeconfig: env.cluster.kubeconfigPath, timeoutMs });
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 /** The last log lines of every pod of an app, for failure messages. */
 const diagnostics = (app: string): string => env.logTails(NS, app);
 
@@ -49,7 +47,7 @@ async function readyPods(app: string, count: number, timeoutMs: number): Promise
   return waitFor(
     async () => {
       const pods = (await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=app%3D${app}`)).items;
-      return pods.length === count && pods.every(isReady) ? pods : undefined;
+      return pods.length === count && pods.every(isPodReady) ? pods : undefined;
     },
     { what: `${count} Ready pod(s) of ${app}`, timeoutMs },
   ).catch((err: Error) => {

@@ -18,7 +18,7 @@ import { repoRoot } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
 import { SERVICE_ACCOUNT_ISSUER } from '../../cluster/components.js';
 import { processesOfRun } from '../../harness/reaper.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { Helm, kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 

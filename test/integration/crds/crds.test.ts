@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { kubectl, type ToolResult } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 

@@ -21,7 +21,7 @@ import { isPodReady, livePods } from '../../harness/pods.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { ResourceEventType } from '../../../operator/proto/operator.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
-import { workloadSvid } from '../sentry/support.js';
+import { workloadSvid } from '../../harness/workload-svid.js';
 
 const NS = 'default';
 const DAPR_APPS = ['app-a', 'app-b', 'callee'] as const;

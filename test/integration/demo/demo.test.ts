@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
 import { binDir, daprBinDir, repoRoot } from '../../deps/paths.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl, run } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
-import { workloadSvid } from '../sentry/support.js';
+import { workloadSvid } from '../../harness/workload-svid.js';
 
 let dir = '';
 let demo: ManagedProcess | undefined;

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fetchScript, repoRoot } from '../../deps/paths.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { run } from '../../harness/tools.js';
 
 let scratch = '';

@@ -21,6 +21,7 @@ import { buildPatch } from '../../../sidecar-injector/patcher/patch.js';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../../kit/testing/wait.js';
+import { isPodReady } from '../../harness/pods.js';
 
 const DAPRD = join(daprBinDir(), 'daprd');
 const fixture = (dir: string, name: string): string =>
@@ -28,15 +29,12 @@ const fixture = (dir: string, name: string): string =>
 
 let env: TestEnvironment;
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 async function readyPod(namespace: string, app: string, timeoutMs = 90_000): Promise<V1Pod> {
   return waitFor(
     async () => {
       const pods = (await get<V1PodList>(`/api/v1/namespaces/${namespace}/pods?labelSelector=app%3D${app}`))
         .items;
-      return pods.length === 1 && isReady(pods[0]!) ? pods[0] : undefined;
+      return pods.length === 1 && isPodReady(pods[0]!) ? pods[0] : undefined;
     },
     { what: `${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {

@@ -7,23 +7,25 @@ import { CoreV1Api, AdmissionregistrationV1Api } from '@kubernetes/client-node';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:https';
 import { join } from 'node:path';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
 import { CHART_ENV } from '../../../sidecar-injector/patcher/testing/fixtures.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
-import { ManagedProcess } from '../../harness/process.js';
+import { ManagedProcess } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
-  controlPlaneTokenFile,
   createDaprSystemConfiguration,
   ensureNamespace,
   installDaprCrds,
-  trustBundle,
+} from '../../harness/kube-objects.js';
+import {
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-} from '../sentry/support.js';
+  trustBundle,
+} from '../../harness/sentry-in-cluster.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 
 export const CONTROL_PLANE_NS = 'dapr-system';
 export const INJECTOR_DNS_NAME = `dapr-sidecar-injector.${CONTROL_PLANE_NS}.svc`;

@@ -8,10 +8,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { processesOfRun, networkLeftovers } from '../../harness/reaper.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { cmd } from '../../node-agent/cmd.js';
 import { PodVolumes } from '../../node-agent/volumes.js';
+import { isPodReady } from '../../harness/pods.js';
 
 let env: TestEnvironment;
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
@@ -22,14 +23,11 @@ async function podsOf(ns: string, selector: string): Promise<V1Pod[]> {
     .items;
 }
 
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 async function readyPods(ns: string, selector: string, count: number, timeoutMs = 60_000): Promise<V1Pod[]> {
   return waitFor(
     async () => {
       const pods = (await podsOf(ns, selector)).filter((p) => !p.metadata?.deletionTimestamp);
-      return pods.length === count && pods.every(isReady) ? pods : undefined;
+      return pods.length === count && pods.every(isPodReady) ? pods : undefined;
     },
     { what: `${count} ready pod(s) ${selector} in ${ns}`, timeoutMs },
   );
@@ -484,7 +482,7 @@ spec:
     const [pod] = await waitFor(
       async () => {
         const p = await get<V1Pod>('/api/v1/namespaces/apps/pods/fragile');
-        return isReady(p) ? [p] : undefined;
+        return isPodReady(p) ? [p] : undefined;
       },
       { what: 'fragile to be ready (exec readiness probe)' },
     );
@@ -495,7 +493,7 @@ spec:
       async () => {
         const p = await get<V1Pod>('/api/v1/namespaces/apps/pods/fragile');
         const cs = p.status?.containerStatuses?.[0];
-        return (cs?.restartCount ?? 0) >= 1 && cs?.state?.running && isReady(p) ? p : undefined;
+        return (cs?.restartCount ?? 0) >= 1 && cs?.state?.running && isPodReady(p) ? p : undefined;
       },
       { what: 'fragile to be restarted and ready again', timeoutMs: 30_000 },
     );

@@ -9,13 +9,11 @@ import { createInterface } from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../../kit/testing/wait.js';
+import { isPodReady } from '../../harness/pods.js';
 
 const NS = 'svcs';
 let env: TestEnvironment;
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
-
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
 
 async function readyPods(selector: string, count: number, timeoutMs = 60_000): Promise<V1Pod[]> {
   return waitFor(
@@ -23,7 +21,7 @@ async function readyPods(selector: string, count: number, timeoutMs = 60_000): P
       const pods = (
         await get<V1PodList>(`/api/v1/namespaces/${NS}/pods?labelSelector=${encodeURIComponent(selector)}`)
       ).items.filter((p) => !p.metadata?.deletionTimestamp);
-      return pods.length === count && pods.every(isReady) ? pods : undefined;
+      return pods.length === count && pods.every(isPodReady) ? pods : undefined;
     },
     { what: `${count} ready pod(s) ${selector}`, timeoutMs, intervalMs: 50 },
   );
@@ -289,7 +287,7 @@ describe('node agent: Services', () => {
       const fresh = await waitFor(
         async () => {
           const p = await get<V1Pod>(`/api/v1/namespaces/${NS}/pods/peer-0`).catch(() => undefined);
-          return p && p.status?.podIP !== oldIp && !p.metadata?.deletionTimestamp && isReady(p)
+          return p && p.status?.podIP !== oldIp && !p.metadata?.deletionTimestamp && isPodReady(p)
             ? p
             : undefined;
         },

@@ -14,6 +14,7 @@ import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { cmd } from '../../node-agent/cmd.js';
+import { isPodReady } from '../../harness/pods.js';
 
 const DAPR_DIR = daprBinDir();
 const DAPRD = join(DAPR_DIR, 'daprd');
@@ -23,15 +24,12 @@ const haveBinaries = ['sentry', 'placement', 'operator', 'daprd'].every((b) => e
 
 let env: TestEnvironment;
 const get = <T>(path: string): Promise<T> => env.agent.client.get<T>(path);
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 async function readyPod(app: string, timeoutMs = 90_000): Promise<V1Pod> {
   return waitFor(
     async () => {
       const pods = (await get<V1PodList>(`/api/v1/namespaces/dapr-system/pods?labelSelector=app%3D${app}`))
         .items;
-      return pods.length === 1 && isReady(pods[0]!) ? pods[0] : undefined;
+      return pods.length === 1 && isPodReady(pods[0]!) ? pods[0] : undefined;
     },
     { what: `${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {
@@ -359,7 +357,7 @@ spec:
     const pod = await waitFor(
       async () => {
         const p = await get<V1Pod>(`/api/v1/namespaces/default/pods/${name}`);
-        return isReady(p) ? p : undefined;
+        return isPodReady(p) ? p : undefined;
       },
       { what: 'the pod with daprd to be Ready', timeoutMs: 90_000 },
     ).catch((err: Error) => {

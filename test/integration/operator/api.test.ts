@@ -22,11 +22,11 @@ import {
   type EventRecorder,
 } from '../../../operator/testing/daprd-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { httpsGet } from '../../cluster/cluster.js';
 import { apiserverArgs } from '../../cluster/components.js';
 import { cachedBinary } from '../../deps/paths.js';
-import { coreApi, ensureNamespace } from '../sentry/support.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,

@@ -16,8 +16,8 @@ import {
   type EventRecorder,
 } from '../../../operator/testing/daprd-client.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { runId } from '../../harness/process.js';
-import { coreApi, ensureNamespace } from '../sentry/support.js';
+import { runId } from '../../../kit/testing/managed-process.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
   apply,
   daprdIdentity,

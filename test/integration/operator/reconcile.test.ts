@@ -12,6 +12,8 @@ import { join } from 'node:path';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../../kit/testing/wait.js';
+import { isPodReady } from '../../harness/pods.js';
+import { rssMiB } from '../../harness/service-probes.js';
 
 const DAPR_DIR = daprBinDir();
 const upstreamFixture = (name: string): string =>
@@ -28,9 +30,6 @@ const api = {
   delete: (path: string): Promise<unknown> => env.agent.client.request('DELETE', path),
 };
 
-const isReady = (p: V1Pod): boolean =>
-  p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-
 async function readyPod(app: string, timeoutMs = 90_000): Promise<V1Pod> {
   return (await readyPods(app, 1, timeoutMs))[0]!;
 }
@@ -41,7 +40,7 @@ async function readyPods(app: string, count: number, timeoutMs = 90_000): Promis
       const pods = (
         await api.get<V1PodList>(`/api/v1/namespaces/dapr-system/pods?labelSelector=app%3D${app}`)
       ).items.filter((p) => p.metadata?.deletionTimestamp == null);
-      return pods.length === count && pods.every(isReady) ? pods : undefined;
+      return pods.length === count && pods.every(isPodReady) ? pods : undefined;
     },
     { what: `${app} to be Ready`, timeoutMs },
   ).catch((err: Error) => {
@@ -240,11 +239,6 @@ async function readSubscriptions(): Promise<Record<string, unknown>> {
     }
   }
   return out;
-}
-
-function rssMiB(pid: number): number {
-  const kb = Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? NaN);
-  return Math.round((kb / 1024) * 10) / 10;
 }
 
 const LOAD = 200;

@@ -8,25 +8,23 @@ import { createServer, type Server } from 'node:https';
 import { join } from 'node:path';
 import { KubeClient, isConflict } from '../../../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../../../kit/kubernetes/config.js';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath, portFlags } from '../../../kit/testing/service-binary.js';
 import type { DaprdIdentity } from '../../../operator/testing/daprd-client.js';
 import type { TestCluster } from '../../cluster/cluster.js';
 import { daprBinDir } from '../../deps/paths.js';
-import { ManagedProcess } from '../../harness/process.js';
+import { ManagedProcess } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import { kubectl } from '../../harness/tools.js';
+import { coreApi, createDaprSystemConfiguration, ensureNamespace } from '../../harness/kube-objects.js';
 import {
-  coreApi,
-  ensureNamespace,
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  workloadSvid,
-  controlPlaneTokenFile,
-  createDaprSystemConfiguration,
   trustBundle,
-} from '../sentry/support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
+import { workloadSvid } from '../../harness/workload-svid.js';
 
 export const CP_NS = 'dapr-system';
 export const OPERATOR_ID = `spiffe://cluster.local/ns/${CP_NS}/dapr-operator`;
@@ -180,12 +178,7 @@ export async function startOperator(
   const args = [
     '--trust-anchors-file',
     cp.anchorsFile,
-    '--port',
-    String(port),
-    '--healthz-port',
-    String(healthzPort),
-    '--metrics-port',
-    String(metricsPort),
+    ...portFlags({ port, healthzPort, metricsPort }),
     '--webhook-server-port',
     String(webhookPort),
     '--disable-leader-election',

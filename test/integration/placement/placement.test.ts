@@ -8,29 +8,25 @@ import type { CoreV1Api } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { binaryPath } from '../../../kit/testing/service-process.js';
+import { binaryPath, portFlags } from '../../../kit/testing/service-binary.js';
 import { httpRequest } from '../../../kit/testing/http.js';
 import { checkServerSpiffeId } from '../../../kit/security/sentry-client.js';
 import { TestDaprd } from '../../../placement/server/testing/test-daprd.js';
 import { TestPki } from '../../../kit/testing/test-pki.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
+import { coreApi, ensureNamespace } from '../../harness/kube-objects.js';
 import {
-  coreApi,
-  ensureNamespace,
-  healthz,
-  metricValue,
-  scrape,
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  type WorkloadSvid,
-  workloadSvid,
-  controlPlaneTokenFile,
   trustBundle,
-} from '../sentry/support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { healthz, waitHealthy } from '../../../kit/testing/service-binary.js';
+import { type WorkloadSvid, workloadSvid } from '../../harness/workload-svid.js';
 
 const NS = 'dapr-system';
 const PLACEMENT_ID = `spiffe://cluster.local/ns/${NS}/dapr-placement`;
@@ -96,12 +92,7 @@ describe('placement in Kubernetes mode with mTLS from our sentry', () => {
         sentry.address,
         '--trust-anchors-file',
         anchorsFile,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--metadata-enabled',
       ],
       env: { NAMESPACE: NS, DAPR_SENTRY_TOKEN_FILE: tokenFile, ...SKIP_UID_CHECK },

@@ -10,22 +10,23 @@ import { join } from 'node:path';
 import { generateBundle } from '../../../sentry/ca/bundle.js';
 import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { runId } from '../../harness/process.js';
+import { runId } from '../../../kit/testing/managed-process.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import {
   coreApi,
   createPod,
   ensureNamespace,
   ensureServiceAccount,
-  healthz,
-  metricValue,
   podToken,
-  scrape,
+} from '../../harness/kube-objects.js';
+import {
+  type RunningSentry,
   SENTRY_AUDIENCE_LEGACY,
   sentryId,
   startSentry,
-  type RunningSentry,
-} from './support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { healthz } from '../../../kit/testing/service-binary.js';
 
 const NS = 'dapr-system';
 const SENTRY_ID = sentryId(NS);

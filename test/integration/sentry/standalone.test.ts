@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { generateBundle } from '../../../sentry/ca/bundle.js';
 import { opensslCa } from '../../../sentry/ca/testing/openssl-ca.js';
 import { buildX509Check, type X509Check } from '../../harness/x509check.js';
-import { binaryPath } from '../../../kit/testing/service-process.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { binaryPath } from '../../../kit/testing/service-binary.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import { waitFor } from '../../../kit/testing/wait.js';
-import { metricValue, scrape, waitHealthy } from './support.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { waitHealthy } from '../../../kit/testing/service-binary.js';
 
 const SENTRY_ID = 'spiffe://localhost/ns/default/dapr-sentry';
 

@@ -12,22 +12,23 @@ import { certificatesFromPem, encodeCertificates } from '../../../kit/x509/pem.j
 import { buildX509Check, type X509Check } from '../../harness/x509check.js';
 import { daprBinDir } from '../../deps/paths.js';
 import { startTestCluster, type TestCluster } from '../../cluster/cluster.js';
-import { ManagedProcess, runId } from '../../harness/process.js';
+import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { freePorts } from '../../harness/ports.js';
 import {
   coreApi,
+  createDaprSystemConfiguration,
   ensureNamespace,
-  metricValue,
-  scrape,
+  installDaprCrds,
+} from '../../harness/kube-objects.js';
+import {
+  controlPlaneTokenFile,
+  type RunningSentry,
   SKIP_UID_CHECK,
   startSentry,
-  waitHealthy,
-  type RunningSentry,
-  controlPlaneTokenFile,
-  createDaprSystemConfiguration,
-  installDaprCrds,
   trustBundle,
-} from './support.js';
+} from '../../harness/sentry-in-cluster.js';
+import { metricValue, scrape } from '../../harness/service-probes.js';
+import { portFlags, waitHealthy } from '../../../kit/testing/service-binary.js';
 
 const NS = 'dapr-system';
 
@@ -123,12 +124,7 @@ describe('upstream Go control-plane services take their identity from our sentry
         sentry.address,
         '--trust-anchors-file',
         anchors,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--initial-cluster',
         `dapr-placement-0=127.0.0.1:${raftPort}`,
       ],
@@ -161,12 +157,7 @@ describe('upstream Go control-plane services take their identity from our sentry
       args: [
         '--trust-anchors-file',
         anchors,
-        '--port',
-        String(port),
-        '--healthz-port',
-        String(healthzPort),
-        '--metrics-port',
-        String(metricsPort),
+        ...portFlags({ port, healthzPort, metricsPort }),
         '--webhook-server-port',
         String(webhookPort),
         '--disable-leader-election',

@@ -1,7 +1,8 @@
 // The steps every control-plane binary takes before and after its own work, in upstream's
 // order: options (exit 0/2 for help/usage, 1 for invalid values), logging, the banner, the
 // Kubernetes root check, signal handling; at the end, the exit code from how the parts ended.
-// Each service's app.ts calls these and wires its own parts in between.
+// Each service's app.ts calls these around its one service part (<service>.ts): startProcess,
+// then runService with the service beside the health and metrics servers.
 import type { CommonOptions } from './common-flags.js';
 import { HealthzServer, type RouteHandler } from './healthz.js';
 import { MetricsServer } from './metrics-server.js';
@@ -128,4 +129,35 @@ export function observabilityParts<O extends CommonOptions>(
     { name: 'healthz-server', run: (signal) => healthzServer.run(signal) },
     { name: 'metrics-server', run: (signal) => metricsServer.run(signal) },
   ];
+}
+
+/** What a service adds to the observability servers (placement: its metrics host and /placement/state). */
+export interface ObservabilityExtras {
+  readonly metricsHost?: string;
+  readonly routes?: ReadonlyMap<string, RouteHandler>;
+}
+
+/** What every <service>.ts is built from. */
+export interface ServiceDeps<O> {
+  readonly options: O;
+  readonly env: NodeJS.ProcessEnv;
+  readonly targets: HealthTargets;
+  readonly log: Logger;
+  /** The service declares its metrics here; the exporter serves them. */
+  readonly registry: MetricsRegistry;
+}
+
+/** A whole service as one part of its process (sentry/sentry.ts, placement/placement.ts, …). */
+export interface ServicePart extends Runner {
+  readonly observability?: ObservabilityExtras;
+}
+
+/** Runs the service beside /healthz and the metrics exporter: runParts for a <service>.ts. */
+export function runService<O extends CommonOptions>(
+  started: StartedProcess<O>,
+  registry: MetricsRegistry,
+  service: ServicePart,
+): Promise<number> {
+  const { metricsHost, routes } = service.observability ?? {};
+  return runParts(started, [...observabilityParts(started, registry, metricsHost, routes), service]);
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from '@jest/globals';
 import type { CommonOptions } from './common-flags.js';
 import { configureLogging, type LogOutput } from './logger.js';
 import type { OptionsOutcome } from './options.js';
-import { runParts, startProcess, type ProcessSpec } from './process.js';
+import { runParts, startProcess, type ProcessSpec } from './service-main.js';
 
 const lines: Record<string, unknown>[] = [];
 const output: LogOutput = { write: (l: string) => lines.push(JSON.parse(l) as Record<string, unknown>) };

@@ -1,11 +1,13 @@
-// A child process owned by a test: its own process group, its output in a log file, a marker
-// in its environment (DAPR_TS_TEST_PROCESS=<run id>) so a reaper can find it even if the test
-// runner dies, and a stop() that escalates from SIGTERM to SIGKILL.
+// The one runner for a child process a test owns (a service binary, daprd, kube-apiserver, …): its
+// own process group, its output in a log file or in memory, a marker in its environment
+// (DAPR_TS_TEST_PROCESS=<run id>) so a reaper can find it even if the test runner dies, waits
+// that fail early with its output when it dies, and a stop() that escalates from SIGTERM to
+// SIGKILL. Every live one is tracked, so afterEach/afterAll can kill what a test started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { waitFor } from '../../kit/testing/wait.js';
+import { waitFor } from './wait.js';
 
 /** Carries the run id from jest's global setup to its workers (and to the demo's children). */
 export const RUN_MARKER = 'DAPR_TS_TEST_RUN';
@@ -22,8 +24,8 @@ export interface StartOptions {
   readonly name: string;
   readonly command: string;
   readonly args: readonly string[];
-  /** Where stdout and stderr go (appended). */
-  readonly logFile: string;
+  /** Where stdout and stderr go (appended); without one they are kept in memory (`output`). */
+  readonly logFile?: string;
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Start from this process's environment (default), or from `env` alone (a container's). */
   readonly inheritEnv?: boolean;
@@ -39,10 +41,11 @@ process.on('exit', () => {
 export class ManagedProcess {
   readonly name: string;
   readonly pid: number;
-  readonly logFile: string;
+  readonly logFile: string | undefined;
   /** Resolves with the exit code (or the signal name) when the process has exited. */
   readonly exited: Promise<number | string>;
   #exitStatus: number | string | undefined;
+  #memory = '';
   readonly #child: ChildProcess;
 
   private constructor(opts: StartOptions, child: ChildProcess) {
@@ -51,20 +54,30 @@ export class ManagedProcess {
     this.#child = child;
     if (child.pid === undefined) throw new Error(`${opts.name}: spawn failed`);
     this.pid = child.pid;
+    const collect = (chunk: Buffer): void => {
+      this.#memory += chunk.toString('utf8');
+    };
+    child.stdout?.on('data', collect);
+    child.stderr?.on('data', collect);
     this.exited = new Promise((resolveExit) => {
-      child.on('exit', (code, signal) => {
-        this.#exitStatus = code ?? signal ?? 'unknown';
+      const ended = (code: number | null, signal: NodeJS.Signals | null): void => {
+        const status = code ?? signal ?? 'unknown';
+        this.#exitStatus = status;
         live.delete(this);
-        resolveExit(this.#exitStatus);
-      });
+        resolveExit(status);
+      };
+      // Piped output is complete only once the streams close.
+      if (opts.logFile === undefined) child.on('close', ended);
+      else child.on('exit', ended);
     });
   }
 
   static async start(opts: StartOptions): Promise<ManagedProcess> {
-    const fd = openSync(opts.logFile, 'a');
+    const fd = opts.logFile === undefined ? 'pipe' : openSync(opts.logFile, 'a');
     try {
       const child = spawn(opts.command, [...opts.args], {
         cwd: opts.cwd,
+        // Undefined values leave the variable out.
         env: { ...(opts.inheritEnv === false ? {} : process.env), ...opts.env, [PROCESS_MARKER]: runId },
         stdio: ['ignore', fd, fd],
         detached: true, // own process group: stop() signals the whole group
@@ -79,7 +92,7 @@ export class ManagedProcess {
       live.add(p);
       return p;
     } finally {
-      closeSync(fd);
+      if (typeof fd === 'number') closeSync(fd);
     }
   }
 
@@ -87,13 +100,29 @@ export class ManagedProcess {
     return this.#exitStatus === undefined;
   }
 
-  /** The last lines of the log, for failure messages. */
-  logTail(lines = 30): string {
+  /** Everything written to stdout and stderr so far. */
+  get output(): string {
+    if (this.logFile === undefined) return this.#memory;
     try {
-      return readFileSync(this.logFile, 'utf8').split('\n').slice(-lines).join('\n');
+      return readFileSync(this.logFile, 'utf8');
     } catch {
       return '(no log)';
     }
+  }
+
+  /** The last lines of the output, for failure messages. */
+  logTail(lines = 30): string {
+    return this.output.split('\n').slice(-lines).join('\n');
+  }
+
+  /** The exit status, or a rejection with the output after `timeoutMs` (the process keeps running). */
+  async waitForExit(timeoutMs = 10_000): Promise<number | string> {
+    const outcome = await Promise.race([
+      this.exited,
+      sleep(timeoutMs, undefined, { ref: false }).then(() => 'timeout' as const),
+    ]);
+    if (outcome !== 'timeout') return outcome;
+    throw new Error(`${this.name} (pid ${this.pid}) did not exit within ${timeoutMs} ms\n${this.output}`);
   }
 
   /**
@@ -117,7 +146,8 @@ export class ManagedProcess {
       const why = this.running
         ? (err as Error).message
         : `${this.name} exited with ${String(await this.exited)}`;
-      throw new Error(`${why}\n--- last lines of ${this.logFile} ---\n${this.logTail(opts.logLines)}`, {
+      const from = this.logFile ?? 'its output';
+      throw new Error(`${why}\n--- last lines of ${from} ---\n${this.logTail(opts.logLines)}`, {
         cause: err,
       });
     }
@@ -147,11 +177,18 @@ export class ManagedProcess {
    * gone (it may have left it): Dapr's services, like upstream's, treat a second SIGTERM as
    * "exit 1 now", so a signal must never arrive twice.
    */
-  private signalGroup(sig: NodeJS.Signals): void {
+  signalGroup(sig: NodeJS.Signals): void {
     try {
       process.kill(-this.pid, sig);
     } catch {
       if (this.running) this.#child.kill(sig);
     }
   }
+}
+
+/** SIGKILLs every process this test file started and still running (for afterEach/afterAll). */
+export async function killAllProcesses(): Promise<void> {
+  const running = [...live];
+  for (const p of running) p.killGroupNow();
+  await Promise.all(running.map((p) => p.exited));
 }
