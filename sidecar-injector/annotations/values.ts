@@ -1,13 +1,7 @@
-// The value grammars of the dapr.io/* annotations (injector-and-chart.md §2): IsTruthy booleans,
-// decimal ints that fall back on error, the env and env-from-secret lists, volume mount lists
-// and Kubernetes quantities. Pure functions; problems come back as warning text.
-
-const TRUTHY = new Set(['y', 'yes', 'true', 't', 'on', '1']);
-
-/** dapr/kit IsTruthy: after trim and lower-case, y/yes/true/t/on/1 are true, all else false. */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
-}
+// The value grammars of the dapr.io/* annotations (injector-and-chart.md §2), besides IsTruthy
+// booleans (kit/go-values.ts): decimal ints that fall back on error, the env and env-from-secret
+// lists, volume mount lists and Kubernetes quantities. Pure functions; problems come back as
+// warning text.
 
 const DECIMAL = /^[+-]?[0-9]+$/;
 const INT64_MIN = -(2n ** 63n);

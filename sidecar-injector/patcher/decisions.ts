@@ -1,10 +1,10 @@
 // Whether a request gets a sidecar (injector-and-chart.md §1.3, §1.4): small predicates named as
 // rules, each returning a human reason (or undefined when the rule does not apply).
+import { ANNOTATIONS } from '../annotations/table.js';
 import type { Pod } from './k8s-types.js';
 import { SIDECAR_CONTAINER_NAME } from './sidecar-container.js';
 
-export const ENABLED_ANNOTATION = 'dapr.io/enabled';
-export const EMPTY_APP_ID_MESSAGE = 'value for the dapr.io/app-id annotation is empty';
+export const EMPTY_APP_ID_MESSAGE = `value for the ${ANNOTATIONS.appId.key} annotation is empty`;
 const MAX_LABEL_LENGTH = 63;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
@@ -38,8 +38,8 @@ export function requestIsNotForAPod(kind: string | undefined): string | undefine
 
 /** The webhook's gate is stricter than IsTruthy: only a case-insensitive "true" passes. */
 export function daprIsNotEnabled(pod: Pod): string | undefined {
-  const value = pod.metadata?.annotations?.[ENABLED_ANNOTATION];
-  return value?.toLowerCase() === 'true' ? undefined : `${ENABLED_ANNOTATION} is not "true"`;
+  const value = pod.metadata?.annotations?.[ANNOTATIONS.enabled.key];
+  return value?.toLowerCase() === 'true' ? undefined : `${ANNOTATIONS.enabled.key} is not "true"`;
 }
 
 export function sidecarIsAlreadyPresent(pod: Pod): string | undefined {
