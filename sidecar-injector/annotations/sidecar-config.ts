@@ -7,6 +7,7 @@ import { parseAnnotations } from './parse.js';
 import type { AnnotationValues } from './table.js';
 import { canonicalQuantity, quantityProblem } from './quantity.js';
 import { parseNameList, shownValue } from './values.js';
+import { sentrySpiffeId } from '../../kit/security/spiffe.js';
 
 const KEPT_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs', 'h2c']);
 
@@ -169,7 +170,7 @@ export function sidecarConfig(
       a.pluggableComponentsSocketsFolder !== ''
         ? a.pluggableComponentsSocketsFolder
         : injector.componentsSocketsFolder,
-    sentryTokenAudience: `spiffe://${injector.controlPlaneTrustDomain}/ns/${ns}/dapr-sentry`,
+    sentryTokenAudience: sentrySpiffeId(injector.controlPlaneTrustDomain, ns),
   };
   return { config, warnings };
 }

@@ -12,16 +12,10 @@ import { DEFAULT_TRUST_DOMAIN, validateCommon } from '../common.js';
 import { rejected, type ValidateResult, type Validator } from '../validator.js';
 import { podNameFromToken } from './token.js';
 import { DAPR_ANNOTATIONS } from '../../../kit/dapr/annotations.js';
+import { controlPlaneAppId } from '../../../kit/dapr/control-plane.js';
 
 /** The legacy audience daprd's older tokens carry; the other is sentry's SPIFFE ID. */
 export const LEGACY_SENTRY_AUDIENCE = 'dapr.io/sentry';
-export const CONTROL_PLANE_SERVICES: ReadonlySet<string> = new Set([
-  'operator',
-  'placement',
-  'injector',
-  'sentry',
-  'scheduler',
-]);
 
 /** status of an authentication.k8s.io/v1 TokenReview. */
 export interface TokenReviewStatus {
@@ -82,10 +76,11 @@ export function expectedIdentity(
   if (pod.namespace !== controlPlaneNamespace) {
     throw rejected(`control-plane pods must run in namespace ${controlPlaneNamespace}, not ${pod.namespace}`);
   }
-  if (!CONTROL_PLANE_SERVICES.has(service)) throw rejected(`pod ${pod.name}: unknown control-plane service`);
+  const id = controlPlaneAppId(service);
+  if (id === undefined) throw rejected(`pod ${pod.name}: unknown control-plane service`);
   if (appId !== undefined)
     throw rejected(`control-plane pod ${pod.name} may not carry ${DAPR_ANNOTATIONS.appId}`);
-  return { id: `dapr-${service}`, controlPlane: true };
+  return { id, controlPlane: true };
 }
 
 export class KubernetesValidator implements Validator {
