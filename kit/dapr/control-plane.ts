@@ -10,6 +10,9 @@ export const CONTROL_PLANE_APP_IDS = {
   scheduler: 'dapr-scheduler',
 } as const;
 
+/** The control plane's trust domain when its Configuration names none (operator, injector). */
+export const DEFAULT_CONTROL_PLANE_TRUST_DOMAIN = 'cluster.local';
+
 export type ControlPlaneService = keyof typeof CONTROL_PLANE_APP_IDS;
 
 /** The app id of a dapr.io/control-plane annotation's value, or undefined for an unknown one. */

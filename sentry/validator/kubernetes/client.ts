@@ -11,6 +11,7 @@ import {
   type TokenReviewer,
 } from './kubernetes.js';
 import { DAPR_ANNOTATIONS } from '../../../kit/dapr/annotations.js';
+import { configurationPath } from '../../../kit/dapr/resources.js';
 
 interface TokenReviewObject {
   readonly status?: {
@@ -100,7 +101,7 @@ export async function readConfiguration(
 ): Promise<ConfigurationInfo | undefined> {
   try {
     const config = await api.request<{ spec?: { accessControl?: { trustDomain?: unknown } } }>(
-      `/apis/dapr.io/v1alpha1/namespaces/${segment(namespace)}/configurations/${segment(name)}`,
+      configurationPath(namespace, name),
     );
     const td = config.spec?.accessControl?.trustDomain;
     return typeof td === 'string' ? { accessControlTrustDomain: td } : {};
