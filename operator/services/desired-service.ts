@@ -3,6 +3,8 @@
 // exact object upstream writes. Nothing here talks to the apiserver.
 import { isTruthy } from '../../kit/go-values.js';
 import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
+import { daprServiceName, DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from '../../kit/dapr/app-id.js';
 
 /** The annotations the reconciler reads; everything else on the template is dropped on arrival. */
 export const RELEVANT_ANNOTATIONS: readonly string[] = [
@@ -17,12 +19,7 @@ export const RELEVANT_ANNOTATIONS: readonly string[] = [
 
 /** The label that marks the Services the operator owns: upstream gives it the annotation's key. */
 export const DAPR_SERVICE_LABEL = DAPR_ANNOTATIONS.enabled;
-export const SERVICE_NAME_SUFFIX = '-dapr';
 export const DAPR_HTTP_PORT = 80;
-export const DAPR_HTTP_TARGET_PORT = 3500;
-export const DEFAULT_GRPC_PORT = 50001;
-export const DEFAULT_INTERNAL_GRPC_PORT = 50002;
-export const DEFAULT_METRICS_PORT = 9090;
 
 /** What the reconciler keeps of a Deployment, StatefulSet or Rollout. */
 export interface DaprWorkload {
@@ -76,16 +73,13 @@ export function isDaprEnabled(templateAnnotations: Readonly<Record<string, strin
   return isTruthy(templateAnnotations?.[DAPR_ANNOTATIONS.enabled]);
 }
 
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_LABEL_MAX = 63;
-
 /** The Service name, or why the app id cannot give one (there is no fallback to a name). */
 export function serviceNameFor(appId: string | undefined): { name: string } | { error: string } {
   if (appId === undefined || appId === '') return { error: `${DAPR_ANNOTATIONS.appId} annotation is empty` };
-  const name = `${appId}${SERVICE_NAME_SUFFIX}`;
-  if (name.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(name)) {
+  const name = daprServiceName(appId);
+  if (!isDns1123Label(name)) {
     return {
-      error: `invalid app id ${JSON.stringify(appId)}: ${JSON.stringify(name)} must be a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters of [a-z0-9-], starting and ending with an alphanumeric character)`,
+      error: `invalid app id ${JSON.stringify(appId)}: ${JSON.stringify(name)} must be a DNS-1123 label (at most ${DNS1123_LABEL_MAX_LENGTH} characters of [a-z0-9-], starting and ending with an alphanumeric character)`,
     };
   }
   return { name };
@@ -136,9 +130,9 @@ export function desiredService(workload: DaprWorkload): DesiredServiceResult | {
   const named = serviceNameFor(appId);
   if ('error' in named) return named;
 
-  const metricsPort = int32Annotation(a[DAPR_ANNOTATIONS.metricsPort], DEFAULT_METRICS_PORT);
-  const grpcPort = int32Annotation(a[DAPR_ANNOTATIONS.grpcPort], DEFAULT_GRPC_PORT);
-  const internalPort = int32Annotation(a[DAPR_ANNOTATIONS.internalGrpcPort], DEFAULT_INTERNAL_GRPC_PORT);
+  const metricsPort = int32Annotation(a[DAPR_ANNOTATIONS.metricsPort], DAPRD_PORTS.metrics);
+  const grpcPort = int32Annotation(a[DAPR_ANNOTATIONS.grpcPort], DAPRD_PORTS.grpc);
+  const internalPort = int32Annotation(a[DAPR_ANNOTATIONS.internalGrpcPort], DAPRD_PORTS.internalGrpc);
 
   const annotations: Record<string, string> = { [DAPR_ANNOTATIONS.appId]: appId! };
   if (metricsEnabled(a)) {
@@ -179,7 +173,7 @@ export function desiredService(workload: DaprWorkload): DesiredServiceResult | {
       spec: {
         selector: { ...workload.matchLabels },
         ports: [
-          { name: 'dapr-http', protocol: 'TCP', port: DAPR_HTTP_PORT, targetPort: DAPR_HTTP_TARGET_PORT },
+          { name: 'dapr-http', protocol: 'TCP', port: DAPR_HTTP_PORT, targetPort: DAPRD_PORTS.http },
           { name: 'dapr-grpc', protocol: 'TCP', port: grpcPort, targetPort: grpcPort },
           { name: 'dapr-internal', protocol: 'TCP', port: internalPort, targetPort: internalPort },
           { name: 'dapr-metrics', protocol: 'TCP', port: metricsPort, targetPort: metricsPort },

@@ -14,6 +14,7 @@
 //  address?  like string?, with surrounding whitespace and quotes trimmed.
 
 import { DAPR_ANNOTATIONS, type DaprAnnotationName } from '../../kit/dapr/annotations.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
 
 export type AnnotationKind = 'bool' | 'bool?' | 'int32' | 'int' | 'int?' | 'string' | 'string?' | 'address?';
 
@@ -64,13 +65,28 @@ export const ANNOTATIONS = {
     true,
     '--enable-metrics --metrics-port; label dapr.io/metrics-enabled',
   ),
-  metricsPort: A('metricsPort', 'int32', 9090, '--metrics-port and container port dapr-metrics'),
+  metricsPort: A(
+    'metricsPort',
+    'int32',
+    DAPRD_PORTS.metrics,
+    '--metrics-port and container port dapr-metrics',
+  ),
   enableDebug: A('enableDebug', 'bool', false, 'daprd runs under /dlv; container port dapr-debug'),
   debugPort: A('debugPort', 'int32', 40000, 'dlv listen port and container port dapr-debug'),
   env: A('env', 'string', '', 'K=V,K2=V2 extra daprd env; keys into DAPR_ENV_KEYS'),
   envFromSecret: A('envFromSecret', 'string', '', 'K=secret or K=secret:key; keys into DAPR_ENV_KEYS'),
-  grpcPort: A('grpcPort', 'int32', 50001, '--dapr-grpc-port, port dapr-grpc, DAPR_GRPC_PORT for apps'),
-  internalGrpcPort: A('internalGrpcPort', 'int32', 50002, '--dapr-internal-grpc-port, port dapr-internal'),
+  grpcPort: A(
+    'grpcPort',
+    'int32',
+    DAPRD_PORTS.grpc,
+    '--dapr-grpc-port, port dapr-grpc, DAPR_GRPC_PORT for apps',
+  ),
+  internalGrpcPort: A(
+    'internalGrpcPort',
+    'int32',
+    DAPRD_PORTS.internalGrpc,
+    '--dapr-internal-grpc-port, port dapr-internal',
+  ),
   cpuRequest: A('cpuRequest', 'string', '', 'resources.requests.cpu (all-or-nothing)'),
   cpuLimit: A('cpuLimit', 'string', '', 'resources.limits.cpu (all-or-nothing)'),
   memoryRequest: A('memoryRequest', 'string', '', 'resources.requests.memory (all-or-nothing)'),

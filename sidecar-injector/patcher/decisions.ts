@@ -3,10 +3,9 @@
 import { ANNOTATIONS } from '../annotations/table.js';
 import type { Pod } from './k8s-types.js';
 import { SIDECAR_CONTAINER_NAME } from './sidecar-container.js';
+import { daprServiceName, DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from '../../kit/dapr/app-id.js';
 
 export const EMPTY_APP_ID_MESSAGE = `value for the ${ANNOTATIONS.appId.key} annotation is empty`;
-const MAX_LABEL_LENGTH = 63;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 export const BUILT_IN_ALLOWED_SERVICE_ACCOUNTS: readonly string[] = [
   'kube-system:replicaset-controller',
@@ -52,10 +51,10 @@ export function sidecarIsAlreadyPresent(pod: Pod): string | undefined {
 /** The denial message for an app-id the pod cannot run with, or undefined when it is valid. */
 export function appIdIsInvalid(appId: string): string | undefined {
   if (appId === '') return EMPTY_APP_ID_MESSAGE;
-  const service = `${appId}-dapr`;
-  if (service.length > MAX_LABEL_LENGTH || !DNS_LABEL.test(service)) {
+  const service = daprServiceName(appId);
+  if (!isDns1123Label(service)) {
     return (
-      `invalid app id "${appId}": "${service}" must be a DNS-1123 label of at most ${MAX_LABEL_LENGTH} characters ` +
+      `invalid app id "${appId}": "${service}" must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX_LENGTH} characters ` +
       'made of lower-case letters, digits and "-", starting and ending with a letter or digit'
     );
   }
