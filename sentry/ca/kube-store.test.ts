@@ -2,8 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
 import { generateBundle } from './bundle.js';
 import { KubernetesCaStore } from './kube-store.js';
-import { bundleKeys, configMapData, secretData } from './storage.js';
-import { fingerprintOf, StoreConflictError } from './store.js';
+import { bundleKeys, configMapData, secretData } from './bundle-layout.js';
+import { fingerprintOf, StoreConflictError } from './ca-store.js';
 
 const keys = bundleKeys({
   rootCaFilename: 'ca.crt',
