@@ -97,6 +97,12 @@ const MAX_NAMED_INVALID = 10;
  * `vol:/path,vol2:/path2` (dapr.io/volume-mounts[-rw]): each trimmed entry must split into exactly
  * two parts at `:`; others are skipped (and reported here, as a warning).
  */
+/** A parsed mount list: the mounts, and a warning for each entry that was not one. */
+export interface MountList {
+  readonly mounts: readonly MountRequest[];
+  readonly warnings: readonly string[];
+}
+
 export function parseVolumeMountList(text: string): { mounts: MountRequest[]; warnings: string[] } {
   const mounts: MountRequest[] = [];
   const invalid: string[] = [];
