@@ -1,17 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateBundle } from './bundle.js';
 import { bundleKeys, configMapData, readSecret, secretData } from './bundle-layout.js';
+import { testBundle } from './testing/bundles.js';
 
 const keys = bundleKeys({
   rootCaFilename: 'ca.crt',
   issuerCertFilename: '/abs/path/issuer.crt',
   issuerKeyFilename: 'issuer.key',
 });
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
+const bundle = testBundle();
 
 describe('sentry §5 storage shapes', () => {
   it('key names are the base names of the --issuer-*-filename flags', () => {

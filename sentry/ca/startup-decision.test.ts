@@ -1,33 +1,15 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateBundle } from './bundle.js';
-import {
-  bundleKeys,
-  configMapData,
-  secretData,
-  type ConfigMapShape,
-  type SecretShape,
-} from './bundle-layout.js';
+import { configMapData, secretData, type ConfigMapShape, type SecretShape } from './bundle-layout.js';
 import {
   decideKubernetesStartup,
   decideSelfHostedStartup,
   type StartupDecision,
 } from './startup-decision.js';
+import { TEST_KEYS, testBundle } from './testing/bundles.js';
 
-const keys = bundleKeys({
-  rootCaFilename: 'ca.crt',
-  issuerCertFilename: '/abs/path/issuer.crt',
-  issuerKeyFilename: 'issuer.key',
-});
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
-const other = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
+const keys = TEST_KEYS;
+const bundle = testBundle();
+const other = testBundle();
 const fullSecret: SecretShape = { data: secretData(bundle, keys) };
 const matchingConfigMap: ConfigMapShape = { data: configMapData(bundle, keys) };
 const decide = (secret: SecretShape | undefined, configMap: ConfigMapShape | undefined): StartupDecision =>
