@@ -9,6 +9,12 @@ export const DEFAULT_LOG_LEVEL = 'info';
 export const DEFAULT_METRICS_PORT = '9090';
 export const DEFAULT_METRICS_LISTEN_ADDRESS = '0.0.0.0';
 export const DEFAULT_HEALTHZ_PORT = 8080;
+/** --mode of sentry and placement. */
+export const DEFAULT_MODE = 'standalone';
+/** --trust-domain of sentry and placement (the self-hosted one; the chart passes cluster.local). */
+export const DEFAULT_TRUST_DOMAIN = 'localhost';
+/** --trust-anchors-file of placement and the operator: where the chart mounts the anchors. */
+export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/secrets/dapr.io/tls/ca.crt';
 
 export const LOGGER_FLAGS = defineFlags({
   'log-level': {

@@ -105,11 +105,18 @@ describe('parseGoFloat', () => {
 
 describe('isTruthy', () => {
   it.each([
+    ['y', true],
     ['yes', true],
     [' On ', true],
+    [' TRUE ', true],
+    ['t', true],
     ['1', true],
     ['TRUE', true],
     ['no', false],
+    ['0', false],
+    ['false', false],
+    ['maybe', false],
+    ['2', false],
     ['', false],
     [undefined, false],
   ])('treats %p as %p', (value, expected) => {

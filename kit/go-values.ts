@@ -131,8 +131,12 @@ export function formatGoDuration(ms: number): string {
   return `${sign}${seconds}s`;
 }
 
-/** dapr/kit's IsTruthy: y, yes, true, t, on, 1 (case-insensitive, trimmed). Used for env switches. */
+const TRUTHY = new Set(['y', 'yes', 'true', 't', 'on', '1']);
+
+/**
+ * dapr/kit's IsTruthy: after trim and lower-case, y/yes/true/t/on/1 are true, all else false.
+ * Env switches and the dapr.io/* boolean annotations (injector, operator) use it.
+ */
 export function isTruthy(value: string | undefined): boolean {
-  if (value === undefined) return false;
-  return ['y', 'yes', 'true', 't', 'on', '1'].includes(value.trim().toLowerCase());
+  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
 }

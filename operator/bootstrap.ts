@@ -2,8 +2,8 @@
 // (`daprsystem`) in the operator's namespace gives sentry's address and the control-plane trust
 // domain. Upstream refuses to start without it.
 import type { KubeApi } from '../kit/kubernetes/client.js';
-
-export const DEFAULT_CONTROL_PLANE_TRUST_DOMAIN = 'cluster.local';
+import { configurationPath } from '../kit/dapr/resources.js';
+import { DEFAULT_CONTROL_PLANE_TRUST_DOMAIN } from '../kit/dapr/control-plane.js';
 
 export interface BootstrapSettings {
   readonly sentryAddress: string;
@@ -36,7 +36,7 @@ export async function loadBootstrap(
   configName: string,
   signal?: AbortSignal,
 ): Promise<BootstrapSettings> {
-  const path = `/apis/dapr.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/configurations/${encodeURIComponent(configName)}`;
+  const path = configurationPath(namespace, configName);
   let object: unknown;
   try {
     object = await api.request<unknown>(path, { signal });

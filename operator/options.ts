@@ -6,11 +6,11 @@ import { COMMON_FLAGS, COMMON_RULES, commonOptions, type CommonOptions } from '.
 import { defineFlags } from '../kit/flags.js';
 import { ValueError, parseGoDuration } from '../kit/go-values.js';
 import { flagsSchema, portRule, resolveOptions, type OptionsOutcome } from '../kit/options.js';
+import { DAPR_SYSTEM_CONFIGURATION } from '../kit/dapr/resources.js';
+import { DEFAULT_TRUST_ANCHORS_FILE } from '../kit/common-flags.js';
 
-export const DEFAULT_CONFIG_NAME = 'daprsystem';
 export const DEFAULT_API_PORT = 6500;
 export const DEFAULT_WEBHOOK_SERVER_PORT = 19443;
-export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/secrets/dapr.io/tls/ca.crt';
 /** A string: `once` and `0` are valid besides durations. */
 export const DEFAULT_WATCH_INTERVAL = '0';
 export const DEFAULT_MAX_POD_RESTARTS_PER_MINUTE = 20;
@@ -19,7 +19,7 @@ export const MIN_WATCH_INTERVAL_MS = 1_000;
 export const OPERATOR_FLAGS = defineFlags({
   config: {
     kind: 'string',
-    default: DEFAULT_CONFIG_NAME,
+    default: DAPR_SYSTEM_CONFIGURATION,
     usage: 'Path to config file, or name of a configuration object',
   },
   'watch-interval': {

@@ -6,8 +6,7 @@ import type { Logger } from '../kit/logger.js';
 import { SecurityProvider } from '../kit/security/provider.js';
 import type { BootstrapSettings } from './bootstrap.js';
 import type { OperatorOptions } from './options.js';
-
-export const OPERATOR_APP_ID = 'dapr-operator';
+import { CONTROL_PLANE_APP_IDS } from '../kit/dapr/control-plane.js';
 
 export interface OperatorSecurityInput {
   readonly options: OperatorOptions;
@@ -25,7 +24,7 @@ export function operatorSecurity({
   health,
 }: OperatorSecurityInput): SecurityProvider {
   return new SecurityProvider({
-    appId: options.sentryLocalIdentity || OPERATOR_APP_ID,
+    appId: options.sentryLocalIdentity || CONTROL_PLANE_APP_IDS.operator,
     namespace: options.namespace,
     trustDomain: bootstrap.controlPlaneTrustDomain,
     trustAnchorsFile: options.trustAnchorsFile,

@@ -6,10 +6,12 @@ import { COMMON_FLAGS, COMMON_RULES, commonOptions, type CommonOptions } from '.
 import { defineFlags } from '../kit/flags.js';
 import { isTruthy } from '../kit/go-values.js';
 import { durationBetweenRule, flagsSchema, resolveOptions, type OptionsOutcome } from '../kit/options.js';
+import { DEFAULT_MODE, DEFAULT_TRUST_ANCHORS_FILE, DEFAULT_TRUST_DOMAIN } from '../kit/common-flags.js';
 
 export const DEFAULT_RAFT_ID = 'dapr-placement-0';
 export const DEFAULT_INITIAL_CLUSTER = 'dapr-placement-0=127.0.0.1:8201';
 export const DEFAULT_PLACEMENT_PORT = 50005;
+/** --replicationFactor: the virtual nodes per host in the hash ring daprd builds from the table. */
 export const DEFAULT_REPLICATION_FACTOR = 100;
 export const KEEPALIVE_TIME_DEFAULT_MS = 2_000;
 export const KEEPALIVE_TIME_MIN_MS = 1_000;
@@ -19,9 +21,6 @@ export const KEEPALIVE_TIMEOUT_MIN_MS = 1_000;
 export const KEEPALIVE_TIMEOUT_MAX_MS = 10_000;
 export const DISSEMINATE_TIMEOUT_DEFAULT_MS = 8_000;
 export const DISSEMINATE_COALESCE_WINDOW_DEFAULT_MS = 0;
-export const DEFAULT_TRUST_DOMAIN = 'localhost';
-export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/secrets/dapr.io/tls/ca.crt';
-export const DEFAULT_MODE = 'standalone';
 export const ENV_METADATA_ENABLED = 'DAPR_PLACEMENT_METADATA_ENABLED';
 // Leader election (docs/contracts/placement.md §5): a Lease replaces raft. These flags are dapr-ts additions
 // (upstream has none); the defaults fail over about as fast as raft's 2–4 s.

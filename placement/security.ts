@@ -5,8 +5,7 @@ import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
 import { SecurityProvider } from '../kit/security/provider.js';
 import type { PlacementOptions } from './options.js';
-
-export const PLACEMENT_APP_ID = 'dapr-placement';
+import { CONTROL_PLANE_APP_IDS } from '../kit/dapr/control-plane.js';
 
 export function placementSecurity(
   options: PlacementOptions,
@@ -15,7 +14,7 @@ export function placementSecurity(
   health: HealthTarget,
 ): SecurityProvider {
   return new SecurityProvider({
-    appId: PLACEMENT_APP_ID,
+    appId: CONTROL_PLANE_APP_IDS.placement,
     namespace: options.namespace,
     trustDomain: options.trustDomain,
     trustAnchorsFile: options.trustAnchorsFile,

@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import { isNotFound, type KubeApi } from '../kit/kubernetes/client.js';
 import { parseGoDuration, ValueError } from '../kit/go-values.js';
 import { DEFAULT_ALLOWED_CLOCK_SKEW_MS, DEFAULT_WORKLOAD_CERT_TTL_MS } from './ca/profile.js';
+import { configurationPath } from '../kit/dapr/resources.js';
 
 export interface TokenValidatorSpec {
   /** As written (upstream compares case-insensitively). */
@@ -166,9 +167,7 @@ export async function loadKubernetesConfig(
   const source = `Configuration ${namespace}/${name}`;
   let object: { spec?: unknown };
   try {
-    object = await api.request<{ spec?: unknown }>(
-      `/apis/dapr.io/v1alpha1/namespaces/${encodeURIComponent(namespace)}/configurations/${encodeURIComponent(name)}`,
-    );
+    object = await api.request<{ spec?: unknown }>(configurationPath(namespace, name));
   } catch (err) {
     // Also the answer when Dapr's CRDs are not installed.
     if (isNotFound(err)) return { config: DEFAULT_SENTRY_CONFIG, found: false, source };

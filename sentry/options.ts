@@ -11,15 +11,14 @@ import {
   type OptionsOutcome,
   type ParsedFlags,
 } from '../kit/options.js';
+import { DAPR_SYSTEM_CONFIGURATION } from '../kit/dapr/resources.js';
+import { DEFAULT_MODE, DEFAULT_TRUST_DOMAIN } from '../kit/common-flags.js';
 
-export const DEFAULT_CONFIG_NAME = 'daprsystem';
 export const DEFAULT_CREDENTIALS_PATH = '/var/run/secrets/dapr.io/credentials';
 export const DEFAULT_ROOT_CERT_FILENAME = 'ca.crt';
 export const DEFAULT_ISSUER_CERT_FILENAME = 'issuer.crt';
 export const DEFAULT_ISSUER_KEY_FILENAME = 'issuer.key';
-export const DEFAULT_TRUST_DOMAIN = 'localhost';
 export const DEFAULT_SENTRY_PORT = 50001;
-export const DEFAULT_MODE = 'standalone';
 export const DEFAULT_JWT_KEY_FILENAME = 'jwt.key';
 export const DEFAULT_JWKS_FILENAME = 'jwks.json';
 export const DEFAULT_JWT_SIGNING_ALGORITHM = 'RS256';
@@ -31,7 +30,7 @@ export const MODES = ['standalone', 'kubernetes'] as const;
 const SENTRY_FLAGS = defineFlags({
   config: {
     kind: 'string',
-    default: DEFAULT_CONFIG_NAME,
+    default: DAPR_SYSTEM_CONFIGURATION,
     usage: 'Path to config file, or name of a configuration object',
   },
   'issuer-credentials': {

@@ -7,10 +7,10 @@ import { COMMON_FLAGS, COMMON_RULES, commonOptions, type CommonOptions } from '.
 import { defineFlags } from '../kit/flags.js';
 import { flagsSchema, portRule, resolveOptions, type OptionsOutcome } from '../kit/options.js';
 import { join } from 'node:path';
+import { DEFAULT_CONTROL_PLANE_TRUST_DOMAIN } from '../kit/dapr/control-plane.js';
 
 export const DEFAULT_INJECTOR_PORT = 4000;
 export const DEFAULT_SIDECAR_IMAGE_PULL_POLICY = 'Always';
-export const DEFAULT_CONTROL_PLANE_TRUST_DOMAIN = 'cluster.local';
 /** The binary's default; the chart sets /var/run/secrets/dapr.io/tls/ca.crt. */
 export const DEFAULT_TRUST_ANCHORS_FILE = '/var/run/dapr.io/tls/ca.crt';
 

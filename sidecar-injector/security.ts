@@ -7,8 +7,7 @@ import type { Logger } from '../kit/logger.js';
 import { SecurityProvider, type Signer } from '../kit/security/provider.js';
 import { sentrySigner } from '../kit/security/sentry-client.js';
 import type { InjectorOptions } from './options.js';
-
-export const INJECTOR_APP_ID = 'dapr-injector';
+import { CONTROL_PLANE_APP_IDS } from '../kit/dapr/control-plane.js';
 
 /** The DNS name sentry puts in the injector's certificate, and the apiserver dials. */
 export function injectorServiceDnsName(namespace: string): string {
@@ -30,7 +29,7 @@ export function injectorSecurity(
 ): SecurityProvider {
   const e = options.env;
   return new SecurityProvider({
-    appId: INJECTOR_APP_ID,
+    appId: CONTROL_PLANE_APP_IDS.injector,
     namespace: e.namespace,
     trustDomain: e.controlPlaneTrustDomain,
     trustAnchorsFile: e.trustAnchorsFile,

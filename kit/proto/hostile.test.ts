@@ -3,12 +3,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { decodeRequest, decodeResponse, encodeRequest, encodeResponse } from './sentry.js';
 import { ProtoError, Writer } from './wire.js';
-import {
-  assertDecodesOrRefuses,
-  growth,
-  LINEAR_RATIO_LIMIT,
-  mutatedBytes,
-} from '../testing/hostile.js';
+import { assertDecodesOrRefuses, growth, LINEAR_RATIO_LIMIT, mutatedBytes } from '../testing/hostile.js';
 
 const REQUEST = encodeRequest({
   id: 'app',

@@ -1,10 +1,10 @@
 // The parts of the SVID provider that need no CA: token selection and renewal timing. The full
 // request/verify/rotate cycle against sentry's CA is in placement/security.test.ts (kit may
 // not depend on a service, not even in tests).
+import { logger } from '../logger.js';
 import { TokenValidator } from '../proto/sentry.js';
 import { describe, expect, it } from '@jest/globals';
 import {
-  controlPlaneSpiffeId,
   KUBERNETES_TOKEN_FILE,
   LEGACY_KUBERNETES_TOKEN_FILE,
   SecurityProvider,
@@ -66,9 +66,19 @@ describe('renewal', () => {
     expect(SecurityProvider.renewDelayMs({ notBefore, notAfter }, 1_000_000 + 3_000_000)).toBe(0);
   });
 
-  it('names control-plane services spiffe://<td>/ns/<ns>/<id>', () => {
-    expect(controlPlaneSpiffeId('cluster.local', 'dapr-system', 'dapr-placement')).toBe(
-      'spiffe://cluster.local/ns/dapr-system/dapr-placement',
-    );
+  it('names itself and sentry spiffe://<td>/ns/<ns>/<id>', () => {
+    const provider = new SecurityProvider({
+      appId: 'dapr-placement',
+      namespace: 'dapr-system',
+      trustDomain: 'cluster.local',
+      trustAnchorsFile: '/nonexistent/ca.crt',
+      sentryAddress: 'localhost:50001',
+      keyAlgorithm: 'ed25519',
+      kubernetesMode: false,
+      env: {},
+      log: logger('test'),
+    });
+    expect(provider.spiffeId).toBe('spiffe://cluster.local/ns/dapr-system/dapr-placement');
+    expect(provider.sentryId).toBe('spiffe://cluster.local/ns/dapr-system/dapr-sentry');
   });
 });

@@ -16,22 +16,14 @@ import { TokenValidator } from '../proto/sentry.js';
 import { createCsrPem } from '../x509/csr-builder.js';
 import { sentrySigner } from './sentry-client.js';
 import { checkOnlyUriSan, subjectAltNames } from './subject-alt-names.js';
+import { isControlPlaneAppId } from '../dapr/control-plane.js';
+import { daprSpiffeId, sentrySpiffeId } from './spiffe.js';
 
 export type KeyAlgorithm = 'ed25519' | 'rsa';
-
 
 export const ENV_SENTRY_TOKEN_FILE = 'DAPR_SENTRY_TOKEN_FILE';
 export const KUBERNETES_TOKEN_FILE = '/var/run/secrets/dapr.io/sentrytoken/token';
 export const LEGACY_KUBERNETES_TOKEN_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/token';
-
-/** The control-plane app ids that send trust_domain with their request (docs/contracts/sentry.md §1). */
-const CONTROL_PLANE_IDS = new Set([
-  'dapr-operator',
-  'dapr-placement',
-  'dapr-injector',
-  'dapr-sentry',
-  'dapr-scheduler',
-]);
 
 export interface SignRequest {
   readonly id: string;
@@ -129,10 +121,6 @@ export function sentryToken(
   return { token: '', validator: TokenValidator.UNKNOWN };
 }
 
-export function controlPlaneSpiffeId(trustDomain: string, namespace: string, appId: string): string {
-  return `spiffe://${trustDomain}/ns/${namespace}/${appId}`;
-}
-
 function splitPem(pem: string): X509Certificate[] {
   const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   return blocks.map((b) => new X509Certificate(b));
@@ -218,12 +206,12 @@ export class SecurityProvider implements experimental.CertificateProvider {
 
   get spiffeId(): string {
     const { trustDomain, namespace, appId } = this.#opts;
-    return controlPlaneSpiffeId(trustDomain, namespace, appId);
+    return daprSpiffeId(trustDomain, namespace, appId);
   }
 
   /** The SPIFFE id sentry must present. */
   get sentryId(): string {
-    return controlPlaneSpiffeId(this.#opts.trustDomain, this.#opts.namespace, 'dapr-sentry');
+    return sentrySpiffeId(this.#opts.trustDomain, this.#opts.namespace);
   }
 
   get trustAnchorsPem(): Buffer | undefined {
@@ -288,7 +276,8 @@ export class SecurityProvider implements experimental.CertificateProvider {
       {
         id: o.appId,
         namespace: o.namespace,
-        trustDomain: CONTROL_PLANE_IDS.has(o.appId) ? o.trustDomain : '',
+        // Only control-plane app ids send trust_domain with their request (docs/contracts/sentry.md §1).
+        trustDomain: isControlPlaneAppId(o.appId) ? o.trustDomain : '',
         token,
         tokenValidator: validator,
         csrPem: buildCsr(key),

@@ -3,11 +3,7 @@
 // go-spiffe clients ignore it).
 import { credentials, makeGenericClientConstructor, type Client, type ServiceError } from '@grpc/grpc-js';
 import type { PeerCertificate } from 'node:tls';
-import {
-  CA_SERVICE,
-  type SignCertificateRequest,
-  type SignCertificateResponse,
-} from '../proto/sentry.js';
+import { CA_SERVICE, type SignCertificateRequest, type SignCertificateResponse } from '../proto/sentry.js';
 import type { Signer } from './provider.js';
 import { checkOnlyUriSan } from './subject-alt-names.js';
 

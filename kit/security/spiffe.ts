@@ -2,10 +2,9 @@
 // Dapr's shape on top: exactly `spiffe://<trust-domain>/ns/<namespace>/<app-id>`. daprd adopts
 // whatever URI its certificate carries, and peers authorize on it, so these rules are exact.
 
-export const SPIFFE_SCHEME = 'spiffe://';
+import { CONTROL_PLANE_APP_IDS } from '../dapr/control-plane.js';
 
-/** The identity sentry serves with, and the audience of the tokens daprd presents. */
-export const SENTRY_APP_ID = 'dapr-sentry';
+export const SPIFFE_SCHEME = 'spiffe://';
 
 export class SpiffeError extends Error {
   override readonly name = 'SpiffeError';
@@ -93,5 +92,5 @@ export function parseDaprId(id: string): DaprId {
 
 /** Sentry's own identity: the URI its serving certificate carries and clients authorize. */
 export function sentrySpiffeId(controlPlaneTrustDomain: string, controlPlaneNamespace: string): string {
-  return daprSpiffeId(controlPlaneTrustDomain, controlPlaneNamespace, SENTRY_APP_ID);
+  return daprSpiffeId(controlPlaneTrustDomain, controlPlaneNamespace, CONTROL_PLANE_APP_IDS.sentry);
 }

@@ -53,6 +53,8 @@ const URI = 0x86; // [6] IMPLICIT IA5String
 export interface SubjectAltNames {
   readonly dns: readonly string[];
   readonly uris: readonly string[];
+  /** How many entries of other kinds (IP, email, otherName, ...): none is read. */
+  readonly other: number;
 }
 
 function want(el: Element | undefined, tag: number, what: string): Element {
@@ -81,7 +83,8 @@ export function subjectAltNames(certificateDer: Buffer): SubjectAltNames {
   const extensions = [...childrenOf(der, tbs)].find((field) => field.tag === EXTENSIONS);
   const dns: string[] = [];
   const uris: string[] = [];
-  if (extensions === undefined) return { dns, uris };
+  let other = 0;
+  if (extensions === undefined) return { dns, uris, other };
   const list = want(firstChild(der, extensions), SEQUENCE, 'extensions');
   for (const extension of childrenOf(der, list)) {
     const value = subjectAltNameValue(der, extension);
@@ -92,9 +95,10 @@ export function subjectAltNames(certificateDer: Buffer): SubjectAltNames {
       const text = der.toString('latin1', name.start, name.end);
       if (name.tag === DNS_NAME) dns.push(text);
       else if (name.tag === URI) uris.push(text);
+      else other++;
     }
   }
-  return { dns, uris };
+  return { dns, uris, other };
 }
 
 /** The URI SANs of a certificate; a malformed certificate has none. */

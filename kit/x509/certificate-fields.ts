@@ -20,13 +20,11 @@ import {
   decodeBasicConstraints,
   decodeExtKeyUsage,
   decodeKeyUsage,
-  decodeSubjectAltNames,
   decodeSubjectKeyId,
   decodeExtensions,
   type BasicConstraints,
   type Extension,
   type KeyUsageName,
-  type SubjectAltNames,
 } from './extensions.js';
 import { OID } from './oids.js';
 
@@ -116,11 +114,6 @@ export function subjectKeyId(cert: Certificate): Buffer | undefined {
 export function authorityKeyId(cert: Certificate): Buffer | undefined {
   const e = extension(cert, OID.authorityKeyIdentifier);
   return e && decodeAuthorityKeyId(e.value);
-}
-
-export function subjectAltNames(cert: Certificate): SubjectAltNames {
-  const e = extension(cert, OID.subjectAltName);
-  return e ? decodeSubjectAltNames(e.value) : { dns: [], uris: [], other: 0 };
 }
 
 /** True when `parent`'s key verifies `child`'s signature and the names chain byte-for-byte. */

@@ -79,6 +79,7 @@ export function authorityKeyIdExtension(keyId: Buffer): Buffer {
 /**
  * SubjectAltName with DNS names first, then URIs (Go's order). RFC 5280 §4.2.1.6 requires it
  * critical when the subject is empty, which is the case for workload certificates.
+ * Read back only by kit/security/subject-alt-names.ts.
  */
 export function subjectAltNameExtension(
   dns: readonly string[],
@@ -132,22 +133,6 @@ export function decodeSubjectKeyId(value: Buffer): Buffer {
 export function decodeAuthorityKeyId(value: Buffer): Buffer | undefined {
   const keyId = children(readWhole(value, TAG.sequence)).find((f) => f.tag === 0x80);
   return keyId && content(keyId);
-}
-
-export interface SubjectAltNames {
-  readonly dns: string[];
-  readonly uris: string[];
-  readonly other: number;
-}
-
-export function decodeSubjectAltNames(value: Buffer): SubjectAltNames {
-  const out: SubjectAltNames = { dns: [], uris: [], other: 0 };
-  for (const name of children(readWhole(value, TAG.sequence))) {
-    if (name.tag === 0x82) out.dns.push(content(name).toString('ascii'));
-    else if (name.tag === 0x86) out.uris.push(content(name).toString('ascii'));
-    else (out as { other: number }).other++;
-  }
-  return out;
 }
 
 /** Extensions ::= SEQUENCE OF Extension; duplicates are an error, as in Go. */

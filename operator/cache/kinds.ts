@@ -1,8 +1,7 @@
 // The seven dapr.io kinds the API serves (docs/contracts/operator.md §3, §5.2): where each is listed and
 // watched. Subscriptions are read at v2alpha1 (the storage version), which is the shape daprd
 // expects in every subscription message (§1.3); the apiserver converts v1alpha1 objects.
-
-export const DAPR_GROUP = 'dapr.io';
+import { DAPR_API_GROUP } from '../../kit/dapr/resources.js';
 
 export interface DaprKind {
   readonly kind: string;
@@ -30,9 +29,9 @@ export const KIND_KEYS = Object.keys(DAPR_KINDS) as KindKey[];
 /** The collection path: cluster-wide, or one namespace with --watch-namespace. */
 export function collectionPath(kind: DaprKind, watchNamespace: string): string {
   const ns = watchNamespace === '' ? '' : `/namespaces/${encodeURIComponent(watchNamespace)}`;
-  return `/apis/${DAPR_GROUP}/${kind.version}${ns}/${kind.plural}`;
+  return `/apis/${DAPR_API_GROUP}/${kind.version}${ns}/${kind.plural}`;
 }
 
 export function apiVersionOf(kind: DaprKind): string {
-  return `${DAPR_GROUP}/${kind.version}`;
+  return `${DAPR_API_GROUP}/${kind.version}`;
 }

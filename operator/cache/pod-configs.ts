@@ -4,10 +4,7 @@
 // memory held does not grow with pods that are not Dapr-enabled (the 10k-pod benchmark).
 import { isTruthy } from '../../kit/go-values.js';
 import type { ListWatchHandler } from '../../kit/kubernetes/list-watch.js';
-
-export const ANNOTATION_ENABLED = 'dapr.io/enabled';
-export const ANNOTATION_APP_ID = 'dapr.io/app-id';
-export const ANNOTATION_CONFIG = 'dapr.io/config';
+import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
 
 /** One pod reduced to what the lookup needs; `config` is empty when the pod does not count. */
 export interface PodConfig {
@@ -34,12 +31,12 @@ export function podConfigOf(raw: unknown): PodConfig | undefined {
     const v = annotations[key];
     return typeof v === 'string' ? v : '';
   };
-  const counts = isTruthy(text(ANNOTATION_ENABLED)) && text(ANNOTATION_CONFIG) !== '';
+  const counts = isTruthy(text(DAPR_ANNOTATIONS.enabled)) && text(DAPR_ANNOTATIONS.config) !== '';
   return {
     namespace: meta.namespace,
     name: meta.name,
-    appId: counts ? text(ANNOTATION_APP_ID) || meta.name : '',
-    config: counts ? text(ANNOTATION_CONFIG) : '',
+    appId: counts ? text(DAPR_ANNOTATIONS.appId) || meta.name : '',
+    config: counts ? text(DAPR_ANNOTATIONS.config) : '',
   };
 }
 

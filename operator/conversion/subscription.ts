@@ -4,10 +4,10 @@
 // upstream's typed structs serialize to: known fields only, `route`/`topic`/`pubsubname` and
 // `bulkSubscribe.enabled` always present, zero numbers and empty strings/maps/lists omitted where
 // upstream's JSON tags say omitempty. Metadata is copied as it came.
+import { DAPR_API_GROUP } from '../../kit/dapr/resources.js';
 
-export const GROUP = 'dapr.io';
-export const V1ALPHA1 = `${GROUP}/v1alpha1`;
-export const V2ALPHA1 = `${GROUP}/v2alpha1`;
+export const V1ALPHA1 = `${DAPR_API_GROUP}/v1alpha1`;
+export const V2ALPHA1 = `${DAPR_API_GROUP}/v2alpha1`;
 export const KIND = 'Subscription';
 
 type Json = Record<string, unknown>;

@@ -2,32 +2,24 @@
 // pure functions from the workload's pod-template annotations, selector and identity to the
 // exact object upstream writes. Nothing here talks to the apiserver.
 import { isTruthy } from '../../kit/go-values.js';
-
-export const ANNOTATION_ENABLED = 'dapr.io/enabled';
-export const ANNOTATION_APP_ID = 'dapr.io/app-id';
-export const ANNOTATION_ENABLE_METRICS = 'dapr.io/enable-metrics';
-export const ANNOTATION_METRICS_PORT = 'dapr.io/metrics-port';
-export const ANNOTATION_GRPC_PORT = 'dapr.io/grpc-port';
-export const ANNOTATION_INTERNAL_GRPC_PORT = 'dapr.io/internal-grpc-port';
-export const ANNOTATION_SIDECAR_SVC_ANNOTATIONS = 'dapr.io/sidecar-svc-annotations';
+import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
+import { daprServiceName, DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from '../../kit/dapr/app-id.js';
 
 /** The annotations the reconciler reads; everything else on the template is dropped on arrival. */
 export const RELEVANT_ANNOTATIONS: readonly string[] = [
-  ANNOTATION_ENABLED,
-  ANNOTATION_APP_ID,
-  ANNOTATION_ENABLE_METRICS,
-  ANNOTATION_METRICS_PORT,
-  ANNOTATION_GRPC_PORT,
-  ANNOTATION_INTERNAL_GRPC_PORT,
-  ANNOTATION_SIDECAR_SVC_ANNOTATIONS,
+  DAPR_ANNOTATIONS.enabled,
+  DAPR_ANNOTATIONS.appId,
+  DAPR_ANNOTATIONS.enableMetrics,
+  DAPR_ANNOTATIONS.metricsPort,
+  DAPR_ANNOTATIONS.grpcPort,
+  DAPR_ANNOTATIONS.internalGrpcPort,
+  DAPR_ANNOTATIONS.sidecarSvcAnnotations,
 ];
 
-export const SERVICE_NAME_SUFFIX = '-dapr';
+/** The label that marks the Services the operator owns: upstream gives it the annotation's key. */
+export const DAPR_SERVICE_LABEL = DAPR_ANNOTATIONS.enabled;
 export const DAPR_HTTP_PORT = 80;
-export const DAPR_HTTP_TARGET_PORT = 3500;
-export const DEFAULT_GRPC_PORT = 50001;
-export const DEFAULT_INTERNAL_GRPC_PORT = 50002;
-export const DEFAULT_METRICS_PORT = 9090;
 
 /** What the reconciler keeps of a Deployment, StatefulSet or Rollout. */
 export interface DaprWorkload {
@@ -78,19 +70,16 @@ export interface DesiredService {
 
 /** The trigger: the pod template's `dapr.io/enabled` is truthy (the workload's own is ignored). */
 export function isDaprEnabled(templateAnnotations: Readonly<Record<string, string>> | undefined): boolean {
-  return isTruthy(templateAnnotations?.[ANNOTATION_ENABLED]);
+  return isTruthy(templateAnnotations?.[DAPR_ANNOTATIONS.enabled]);
 }
-
-const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const DNS1123_LABEL_MAX = 63;
 
 /** The Service name, or why the app id cannot give one (there is no fallback to a name). */
 export function serviceNameFor(appId: string | undefined): { name: string } | { error: string } {
-  if (appId === undefined || appId === '') return { error: `${ANNOTATION_APP_ID} annotation is empty` };
-  const name = `${appId}${SERVICE_NAME_SUFFIX}`;
-  if (name.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(name)) {
+  if (appId === undefined || appId === '') return { error: `${DAPR_ANNOTATIONS.appId} annotation is empty` };
+  const name = daprServiceName(appId);
+  if (!isDns1123Label(name)) {
     return {
-      error: `invalid app id ${JSON.stringify(appId)}: ${JSON.stringify(name)} must be a DNS-1123 label (at most ${DNS1123_LABEL_MAX} characters of [a-z0-9-], starting and ending with an alphanumeric character)`,
+      error: `invalid app id ${JSON.stringify(appId)}: ${JSON.stringify(name)} must be a DNS-1123 label (at most ${DNS1123_LABEL_MAX_LENGTH} characters of [a-z0-9-], starting and ending with an alphanumeric character)`,
     };
   }
   return { name };
@@ -108,7 +97,7 @@ export function int32Annotation(value: string | undefined, fallback: number): nu
 
 /** Metrics are on unless the annotation has a non-empty value that is not truthy. */
 export function metricsEnabled(annotations: Readonly<Record<string, string>>): boolean {
-  const value = annotations[ANNOTATION_ENABLE_METRICS];
+  const value = annotations[DAPR_ANNOTATIONS.enableMetrics];
   return value === undefined || value === '' ? true : isTruthy(value);
 }
 
@@ -137,15 +126,15 @@ export interface DesiredServiceResult {
 /** The Service for a workload; an error string when its app id is missing or invalid. */
 export function desiredService(workload: DaprWorkload): DesiredServiceResult | { error: string } {
   const a = workload.annotations;
-  const appId = a[ANNOTATION_APP_ID];
+  const appId = a[DAPR_ANNOTATIONS.appId];
   const named = serviceNameFor(appId);
   if ('error' in named) return named;
 
-  const metricsPort = int32Annotation(a[ANNOTATION_METRICS_PORT], DEFAULT_METRICS_PORT);
-  const grpcPort = int32Annotation(a[ANNOTATION_GRPC_PORT], DEFAULT_GRPC_PORT);
-  const internalPort = int32Annotation(a[ANNOTATION_INTERNAL_GRPC_PORT], DEFAULT_INTERNAL_GRPC_PORT);
+  const metricsPort = int32Annotation(a[DAPR_ANNOTATIONS.metricsPort], DAPRD_PORTS.metrics);
+  const grpcPort = int32Annotation(a[DAPR_ANNOTATIONS.grpcPort], DAPRD_PORTS.grpc);
+  const internalPort = int32Annotation(a[DAPR_ANNOTATIONS.internalGrpcPort], DAPRD_PORTS.internalGrpc);
 
-  const annotations: Record<string, string> = { [ANNOTATION_APP_ID]: appId! };
+  const annotations: Record<string, string> = { [DAPR_ANNOTATIONS.appId]: appId! };
   if (metricsEnabled(a)) {
     annotations['prometheus.io/probe'] = 'true';
     annotations['prometheus.io/scrape'] = 'true';
@@ -153,7 +142,7 @@ export function desiredService(workload: DaprWorkload): DesiredServiceResult | {
     annotations['prometheus.io/path'] = '/';
   }
   const ignoredKeys: string[] = [];
-  for (const [key, value] of parseExtraAnnotations(a[ANNOTATION_SIDECAR_SVC_ANNOTATIONS])) {
+  for (const [key, value] of parseExtraAnnotations(a[DAPR_ANNOTATIONS.sidecarSvcAnnotations])) {
     // A key that is already set is ignored: the operator's own keys win, and so does the
     // first of two extras with the same key.
     if (Object.hasOwn(annotations, key)) ignoredKeys.push(key);
@@ -168,7 +157,7 @@ export function desiredService(workload: DaprWorkload): DesiredServiceResult | {
       metadata: {
         name: named.name,
         namespace: workload.namespace,
-        labels: { [ANNOTATION_ENABLED]: 'true' },
+        labels: { [DAPR_SERVICE_LABEL]: 'true' },
         annotations,
         ownerReferences: [
           {
@@ -184,7 +173,7 @@ export function desiredService(workload: DaprWorkload): DesiredServiceResult | {
       spec: {
         selector: { ...workload.matchLabels },
         ports: [
-          { name: 'dapr-http', protocol: 'TCP', port: DAPR_HTTP_PORT, targetPort: DAPR_HTTP_TARGET_PORT },
+          { name: 'dapr-http', protocol: 'TCP', port: DAPR_HTTP_PORT, targetPort: DAPRD_PORTS.http },
           { name: 'dapr-grpc', protocol: 'TCP', port: grpcPort, targetPort: grpcPort },
           { name: 'dapr-internal', protocol: 'TCP', port: internalPort, targetPort: internalPort },
           { name: 'dapr-metrics', protocol: 'TCP', port: metricsPort, targetPort: metricsPort },

@@ -15,11 +15,12 @@ import { ListWatch, nextBackoff, INITIAL_BACKOFF_MS } from '../../kit/kubernetes
 import type { Logger } from '../../kit/logger.js';
 import { untilAborted } from '../../kit/runner.js';
 import type { OperatorMetrics } from '../metrics.js';
-import { ANNOTATION_APP_ID, desiredService, type DaprWorkload } from './desired-service.js';
+import { DAPR_SERVICE_LABEL, desiredService, type DaprWorkload } from './desired-service.js';
 import { desiredFingerprint, reduceService, serviceKey, type ObservedService } from './observed-service.js';
 import { collectionPath, reduceWorkload, type WorkloadKind, type WorkloadState } from './workloads.js';
+import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
 
-export const DAPR_SERVICE_LABEL_SELECTOR = 'dapr.io/enabled=true';
+export const DAPR_SERVICE_LABEL_SELECTOR = `${DAPR_SERVICE_LABEL}=true`;
 export const DEFAULT_CONCURRENCY = 16;
 
 export interface ServiceReconcilerOptions {
@@ -157,7 +158,7 @@ export class ServiceReconciler {
     const { service, ignoredKeys } = result;
     for (const k of ignoredKeys)
       log.warn(`Ignoring reserved annotation ${JSON.stringify(k)} as it is operator-managed`);
-    const appId = workload.annotations[ANNOTATION_APP_ID]!;
+    const appId = workload.annotations[DAPR_ANNOTATIONS.appId]!;
     const collection = `/api/v1/namespaces/${service.metadata.namespace}/services`;
     const path = `${collection}/${service.metadata.name}`;
     const signal = this.#signal;

@@ -8,7 +8,12 @@ import { keyIdentifier, signCertificate } from '../../kit/x509/certificate.js';
 import { checkChainToAnchors, checkSignatureFrom } from './chain.js';
 import { certificatesFromPem, encodeCertificates, encodePem, firstPemBlock } from '../../kit/x509/pem.js';
 import { CA_TTL_MS, issuerCertificate, rootCertificate } from './profile.js';
-import { basicConstraints, keyUsage, parseCertificate, type Certificate } from '../../kit/x509/certificate-fields.js';
+import {
+  basicConstraints,
+  keyUsage,
+  parseCertificate,
+  type Certificate,
+} from '../../kit/x509/certificate-fields.js';
 
 export interface X509Bundle {
   /** All roots, re-encoded without PEM comments: ca.crt, and trust_chain_certificates[0]. */

@@ -14,9 +14,9 @@ import {
   hasValidSerial,
   keyUsage,
   parseCertificate,
-  subjectAltNames,
   subjectKeyId,
 } from '../../kit/x509/certificate-fields.js';
+import { subjectAltNames } from '../../kit/security/subject-alt-names.js';
 import { SentryError } from '../errors.js';
 
 const NOW = Date.UTC(2026, 5, 1, 12, 0, 0, 500);
@@ -76,7 +76,11 @@ describe('sentry §3 workload leaf profile (v1.18)', () => {
     expect(basicConstraints(leaf)).toBeUndefined();
     expect(subjectKeyId(leaf)).toBeUndefined();
     expect(authorityKeyId(leaf)).toEqual(subjectKeyId(issuer));
-    expect(subjectAltNames(leaf)).toEqual({ dns: [], uris: ['spiffe://public/ns/default/myapp'], other: 0 });
+    expect(subjectAltNames(leaf.der)).toEqual({
+      dns: [],
+      uris: ['spiffe://public/ns/default/myapp'],
+      other: 0,
+    });
 
     const node = new X509Certificate(signed.leaf);
     expect(node.verify(issuer.publicKey)).toBe(true);
@@ -92,7 +96,7 @@ describe('sentry §3 workload leaf profile (v1.18)', () => {
         dnsNames: ['dapr-webhook.dapr-system.svc'],
       }),
     );
-    expect(subjectAltNames(parseCertificate(signed.leaf))).toEqual({
+    expect(subjectAltNames(signed.leaf)).toEqual({
       dns: ['dapr-webhook.dapr-system.svc'],
       uris: ['spiffe://public/ns/dapr-system/dapr-operator'],
       other: 0,

@@ -2,7 +2,12 @@
 // x509.Certificate.CheckSignatureFrom and Verify (default options: now, EKU serverAuth) require.
 import { verifySignature } from '../../kit/x509/algorithms.js';
 import { OID } from '../../kit/x509/oids.js';
-import { basicConstraints, extKeyUsage, keyUsage, type Certificate } from '../../kit/x509/certificate-fields.js';
+import {
+  basicConstraints,
+  extKeyUsage,
+  keyUsage,
+  type Certificate,
+} from '../../kit/x509/certificate-fields.js';
 
 /**
  * Go's CheckSignatureFrom: `parent` may sign certificates (a v3 parent needs CA:TRUE, and

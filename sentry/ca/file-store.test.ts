@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateBundle } from './bundle.js';
 import { credentialDirectories, credentialPaths, FileCaStore } from './file-store.js';
-import { bundleKeys } from './storage.js';
+import { bundleKeys } from './bundle-layout.js';
 
 const flags = {
   issuerCredentialsPath: '/var/run/secrets/dapr.io/credentials',

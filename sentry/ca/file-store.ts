@@ -4,8 +4,9 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { X509Bundle } from './bundle.js';
-import { decideSelfHostedStartup, type BundleKeys, type StoredPems } from './storage.js';
-import { fingerprintOf, type CaStore, type StoreSnapshot } from './store.js';
+import type { BundleKeys, StoredPems } from './bundle-layout.js';
+import { decideSelfHostedStartup } from './startup-decision.js';
+import { fingerprintOf, type CaStore, type StoreSnapshot } from './ca-store.js';
 
 export interface CredentialPaths {
   readonly trustAnchors: string;

@@ -1,20 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { FakeKubeApi } from '../../kit/kubernetes/testing/fake-api.js';
-import { generateBundle } from './bundle.js';
 import { KubernetesCaStore } from './kube-store.js';
-import { bundleKeys, configMapData, secretData } from './storage.js';
-import { fingerprintOf, StoreConflictError } from './store.js';
+import { configMapData, secretData } from './bundle-layout.js';
+import { fingerprintOf, StoreConflictError } from './ca-store.js';
+import { TEST_KEYS, testBundle } from './testing/bundles.js';
 
-const keys = bundleKeys({
-  rootCaFilename: 'ca.crt',
-  issuerCertFilename: 'issuer.crt',
-  issuerKeyFilename: 'issuer.key',
-});
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
+const keys = TEST_KEYS;
+const bundle = testBundle();
 const SECRET = '/api/v1/namespaces/dapr-system/secrets/dapr-trust-bundle';
 const CONFIG_MAP = '/api/v1/namespaces/dapr-system/configmaps/dapr-trust-bundle';
 const store = (api: FakeKubeApi): KubernetesCaStore =>

@@ -7,13 +7,13 @@ import { isConflict, isNotFound, type KubeApi } from '../../kit/kubernetes/clien
 import type { X509Bundle } from './bundle.js';
 import {
   configMapData,
-  decideKubernetesStartup,
   readSecret,
   secretData,
   TRUST_BUNDLE_NAME,
   type BundleKeys,
-} from './storage.js';
-import { fingerprintOf, StoreConflictError, type CaStore, type StoreSnapshot } from './store.js';
+} from './bundle-layout.js';
+import { decideKubernetesStartup } from './startup-decision.js';
+import { fingerprintOf, StoreConflictError, type CaStore, type StoreSnapshot } from './ca-store.js';
 
 export interface KubernetesCaStoreOptions {
   readonly api: KubeApi;

@@ -5,7 +5,7 @@
 import type { Logger } from '../../kit/logger.js';
 import type { SentryMetrics } from '../metrics.js';
 import { BundleError, loadBundle, type X509Bundle } from './bundle.js';
-import { StoreConflictError, type CaStore } from './store.js';
+import { StoreConflictError, type CaStore } from './ca-store.js';
 
 export interface LoadCaOptions {
   readonly store: CaStore;

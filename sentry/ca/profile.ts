@@ -17,7 +17,8 @@ import {
   subjectKeyIdExtension,
 } from '../../kit/x509/extensions.js';
 import { OID } from '../../kit/x509/oids.js';
-import { SENTRY_APP_ID, SPIFFE_SCHEME } from '../../kit/security/spiffe.js';
+import { sentrySpiffeId } from '../../kit/security/spiffe.js';
+import { CONTROL_PLANE_APP_IDS } from '../../kit/dapr/control-plane.js';
 
 /** Root and issuer lifetime when sentry generates them (365 days). */
 export const CA_TTL_MS = 365 * 24 * 3_600_000;
@@ -99,7 +100,7 @@ export interface IssuerRequest extends Validity {
  * as upstream); digitalSignature + keyCertSign + cRLSign; CA:TRUE; SKI; AKI = root SKI.
  */
 export function issuerCertificate(req: IssuerRequest): CertificateParts {
-  const sentryId = `${SPIFFE_SCHEME}${req.trustDomain}/ns/${req.controlPlaneNamespace}/${SENTRY_APP_ID}`;
+  const sentryId = sentrySpiffeId(req.trustDomain, req.controlPlaneNamespace);
   return {
     serial: randomSerial(),
     subject: organizationName(sentryId),
@@ -131,11 +132,11 @@ export function controlPlaneDnsNames(req: DnsNameRequest): string[] {
   if (req.namespace !== req.sentryNamespace) return [];
   const ns = req.namespace;
   switch (req.appId) {
-    case 'dapr-injector':
+    case CONTROL_PLANE_APP_IDS.injector:
       return [`dapr-sidecar-injector.${ns}.svc`];
-    case 'dapr-operator':
+    case CONTROL_PLANE_APP_IDS.operator:
       return [`dapr-webhook.${ns}.svc`];
-    case 'dapr-scheduler':
+    case CONTROL_PLANE_APP_IDS.scheduler:
       return [0, 1, 2].map(
         (i) => `dapr-scheduler-server-${i}.dapr-scheduler-server.${ns}.svc.${req.clusterDomain}`,
       );

@@ -7,7 +7,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { basename, isAbsolute, join } from 'node:path';
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import type { Logger } from '../../kit/logger.js';
-import { TRUST_BUNDLE_NAME } from '../ca/storage.js';
+import { TRUST_BUNDLE_NAME } from '../ca/bundle-layout.js';
 import {
   DEFAULT_JWT_ALGORITHM,
   generateJwtKeyFiles,

@@ -14,9 +14,9 @@ import {
   hasValidSerial,
   keyUsage,
   parseCertificate,
-  subjectAltNames,
   subjectKeyId,
 } from '../../kit/x509/certificate-fields.js';
+import { subjectAltNames } from '../../kit/security/subject-alt-names.js';
 import { TokenValidator, type SignCertificateRequest } from '../../kit/proto/sentry.js';
 import { SentryClient } from '../../kit/security/sentry-client.js';
 import { startTestSentry, type TestSentry } from './testing/test-sentry.js';
@@ -80,7 +80,7 @@ describe('sentry §1 SignCertificate over gRPC/TLS (insecure validator)', () => 
       expect(res.validUntil).toEqual(leaf.notAfter);
       expect(leaf.subject).toEqual(Buffer.from([0x30, 0]));
       expect(leaf.issuer.equals(sentry.bundle.issuerChain[0]!.subject)).toBe(true);
-      expect(subjectAltNames(leaf)).toEqual({
+      expect(subjectAltNames(leaf.der)).toEqual({
         dns: [],
         uris: ['spiffe://public/ns/default/myapp'],
         other: 0,
@@ -108,7 +108,7 @@ describe('sentry §1 SignCertificate over gRPC/TLS (insecure validator)', () => 
       request({ id: 'dapr-injector', namespace: 'dapr-system', trustDomain: 'cluster.local' }, 'rsa2048'),
     );
     const leaf = parseCertificate(certificatesFromPem(res.workloadCertificate)[0]!);
-    expect(subjectAltNames(leaf)).toEqual({
+    expect(subjectAltNames(leaf.der)).toEqual({
       dns: ['dapr-sidecar-injector.dapr-system.svc'],
       uris: ['spiffe://cluster.local/ns/dapr-system/dapr-injector'],
       other: 0,
@@ -198,7 +198,7 @@ describe('sentry §2 transport: serving identity', () => {
     const sent = certificatesFromPem(stdout);
     expect(sent).toHaveLength(2);
     const leaf = parseCertificate(sent[0]!);
-    expect(subjectAltNames(leaf)).toEqual({
+    expect(subjectAltNames(leaf.der)).toEqual({
       dns: [],
       uris: ['spiffe://cluster.local/ns/dapr-system/dapr-sentry'],
       other: 0,

@@ -8,7 +8,7 @@ import type { HealthTarget } from '../../kit/health-targets.js';
 import type { Logger } from '../../kit/logger.js';
 import type { IdentitySigner } from '../ca/ca.js';
 import { encodePem } from '../../kit/x509/pem.js';
-import { SENTRY_APP_ID } from '../../kit/security/spiffe.js';
+import { CONTROL_PLANE_APP_IDS } from '../../kit/dapr/control-plane.js';
 
 type CertificateProvider = experimental.CertificateProvider;
 type IdentityUpdate = experimental.IdentityCertificateUpdate;
@@ -116,7 +116,7 @@ export class ServingCertificate implements ServingIdentity {
         spki: publicKey.export({ type: 'spki', format: 'der' }),
         trustDomain,
         namespace,
-        appId: SENTRY_APP_ID,
+        appId: CONTROL_PLANE_APP_IDS.sentry,
         dnsNames: [],
       });
       this.#current = {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
 import { parseAnnotations } from './parse.js';
 import { ANNOTATIONS } from './table.js';
 import {
-  isTruthy,
   parseDecimal,
   parseEnvFromSecret,
   parseEnvList,
@@ -18,6 +18,14 @@ describe('injector §2 the annotation table', () => {
     expect(keys).toHaveLength(64);
     expect(new Set(keys).size).toBe(64);
     for (const key of keys) expect(key).toMatch(/^dapr\.io\/[a-z0-9-]+$/);
+  });
+
+  it("gives each key the name kit's list gives it; only dapr.io/control-plane is not the injector's", () => {
+    const kitNames = Object.keys(DAPR_ANNOTATIONS).filter((name) => name !== 'controlPlane');
+    expect(Object.keys(ANNOTATIONS).sort()).toEqual(kitNames.sort());
+    for (const [name, spec] of Object.entries(ANNOTATIONS)) {
+      expect(spec.key).toBe(DAPR_ANNOTATIONS[name as keyof typeof DAPR_ANNOTATIONS]);
+    }
   });
 
   it.each([
@@ -73,22 +81,6 @@ describe('injector §2 the annotation table', () => {
 });
 
 describe('injector §2 parsing rules', () => {
-  it.each([
-    ['y', true],
-    ['yes', true],
-    [' TRUE ', true],
-    ['t', true],
-    ['On', true],
-    ['1', true],
-    ['0', false],
-    ['false', false],
-    ['', false],
-    ['maybe', false],
-    ['2', false],
-  ])('IsTruthy(%p) is %p', (text, expected) => {
-    expect(isTruthy(text)).toBe(expected);
-  });
-
   it.each([
     ['8080', 8080],
     ['-1', -1],

@@ -2,7 +2,8 @@
 // typed settings the patcher uses. Pure: the caller reads process.env and /etc/resolv.conf.
 import type { Toleration } from '../patcher/k8s-types.js';
 import type { InjectorEnv } from '../options.js';
-import { isTruthy, parseDecimal } from './values.js';
+import { isTruthy } from '../../kit/go-values.js';
+import { parseDecimal } from './values.js';
 
 export const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 export const DEFAULT_COMPONENTS_SOCKETS_FOLDER = '/tmp/dapr-components-sockets';

@@ -1,6 +1,7 @@
 // Reads every annotation of the table from a pod's annotations (docs/contracts/injector-and-chart.md §2).
 import { ANNOTATIONS, type AnnotationName, type AnnotationSpec, type AnnotationValues } from './table.js';
-import { isTruthy, parseDecimal, shownValue, trimAddress, wrapInt32 } from './values.js';
+import { isTruthy } from '../../kit/go-values.js';
+import { parseDecimal, shownValue, trimAddress, wrapInt32 } from './values.js';
 
 export interface ParsedAnnotations {
   readonly values: AnnotationValues;

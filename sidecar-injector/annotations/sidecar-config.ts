@@ -6,7 +6,17 @@ import { serviceAddress, type InjectorConfig } from './injector-config.js';
 import { parseAnnotations } from './parse.js';
 import type { AnnotationValues } from './table.js';
 import { canonicalQuantity, quantityProblem } from './quantity.js';
-import { parseNameList, shownValue } from './values.js';
+import {
+  parseEnvFromSecret,
+  parseEnvList,
+  parseNameList,
+  parseVolumeMountList,
+  shownValue,
+  type KeyValue,
+  type MountList,
+  type SecretEnv,
+} from './values.js';
+import { sentrySpiffeId } from '../../kit/security/spiffe.js';
 
 const KEPT_PROTOCOLS = new Set(['http', 'https', 'grpc', 'grpcs', 'h2c']);
 
@@ -49,6 +59,16 @@ export interface SidecarConfig {
   readonly usesPluggableComponents: boolean;
   readonly componentsSocketsFolder: string;
   readonly sentryTokenAudience: string;
+  /** dapr.io/env, parsed. */
+  readonly env: readonly KeyValue[];
+  /** dapr.io/env-from-secret, parsed. */
+  readonly envFromSecret: readonly SecretEnv[];
+  /**
+   * dapr.io/volume-mounts and -rw, parsed. Their warnings are reported with the patch (upstream
+   * reads them only when it patches), so they stay here rather than in the config's warnings.
+   */
+  readonly volumeMounts: MountList;
+  readonly volumeMountsRw: MountList;
 }
 
 export interface SidecarConfigResult {
@@ -169,7 +189,11 @@ export function sidecarConfig(
       a.pluggableComponentsSocketsFolder !== ''
         ? a.pluggableComponentsSocketsFolder
         : injector.componentsSocketsFolder,
-    sentryTokenAudience: `spiffe://${injector.controlPlaneTrustDomain}/ns/${ns}/dapr-sentry`,
+    sentryTokenAudience: sentrySpiffeId(injector.controlPlaneTrustDomain, ns),
+    env: parseEnvList(a.env),
+    envFromSecret: parseEnvFromSecret(a.envFromSecret),
+    volumeMounts: parseVolumeMountList(a.volumeMounts),
+    volumeMountsRw: parseVolumeMountList(a.volumeMountsRw),
   };
   return { config, warnings };
 }

@@ -1,13 +1,7 @@
-// The value grammars of the dapr.io/* annotations (docs/contracts/injector-and-chart.md §2): IsTruthy booleans,
-// decimal ints that fall back on error, the env and env-from-secret lists, volume mount lists
-// and Kubernetes quantities. Pure functions; problems come back as warning text.
-
-const TRUTHY = new Set(['y', 'yes', 'true', 't', 'on', '1']);
-
-/** dapr/kit IsTruthy: after trim and lower-case, y/yes/true/t/on/1 are true, all else false. */
-export function isTruthy(value: string | undefined): boolean {
-  return value !== undefined && TRUTHY.has(value.trim().toLowerCase());
-}
+// The value grammars of the dapr.io/* annotations (docs/contracts/injector-and-chart.md §2), besides IsTruthy
+// booleans (kit/go-values.ts): decimal ints that fall back on error, the env and env-from-secret
+// lists, volume mount lists and Kubernetes quantities. Pure functions; problems come back as
+// warning text.
 
 const DECIMAL = /^[+-]?[0-9]+$/;
 const INT64_MIN = -(2n ** 63n);
@@ -103,6 +97,12 @@ const MAX_NAMED_INVALID = 10;
  * `vol:/path,vol2:/path2` (dapr.io/volume-mounts[-rw]): each trimmed entry must split into exactly
  * two parts at `:`; others are skipped (and reported here, as a warning).
  */
+/** A parsed mount list: the mounts, and a warning for each entry that was not one. */
+export interface MountList {
+  readonly mounts: readonly MountRequest[];
+  readonly warnings: readonly string[];
+}
+
 export function parseVolumeMountList(text: string): { mounts: MountRequest[]; warnings: string[] } {
   const mounts: MountRequest[] = [];
   const invalid: string[] = [];

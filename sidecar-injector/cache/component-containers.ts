@@ -5,9 +5,8 @@
 import type { KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
+import { ANNOTATIONS } from '../annotations/table.js';
 import type { Container } from '../patcher/k8s-types.js';
-
-export const COMPONENT_CONTAINER_ANNOTATION = 'dapr.io/component-container';
 
 /** The part of a Component the injector needs. */
 export interface ComponentEntry {
@@ -30,7 +29,7 @@ export function componentEntry(raw: unknown): ComponentEntry | undefined {
   const name = obj?.metadata?.name;
   const namespace = obj?.metadata?.namespace;
   if (typeof name !== 'string' || typeof namespace !== 'string') return undefined;
-  const json = obj?.metadata?.annotations?.[COMPONENT_CONTAINER_ANNOTATION];
+  const json = obj?.metadata?.annotations?.[ANNOTATIONS.componentContainer.key];
   return {
     namespace,
     name,

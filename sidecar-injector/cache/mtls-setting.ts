@@ -6,8 +6,7 @@
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { abortableDelay } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
-
-export const SYSTEM_CONFIGURATION = 'daprsystem';
+import { configurationPath, DAPR_SYSTEM_CONFIGURATION } from '../../kit/dapr/resources.js';
 
 interface MtlsEntry {
   readonly name: string;
@@ -49,13 +48,13 @@ export class MtlsSetting {
 
   /** One read; a missing or unreadable Configuration means enabled, as upstream. */
   async refresh(signal?: AbortSignal): Promise<void> {
-    const path = `/apis/dapr.io/v1alpha1/namespaces/${encodeURIComponent(this.namespace)}/configurations/${SYSTEM_CONFIGURATION}`;
+    const path = configurationPath(this.namespace, DAPR_SYSTEM_CONFIGURATION);
     try {
       this.#apply(mtlsEnabledIn(await this.api.request<unknown>(path, { signal })));
     } catch (err) {
       if (signal?.aborted) return;
       if (!isNotFound(err))
-        this.log?.warn({ error: err }, `Failed to read the ${SYSTEM_CONFIGURATION} Configuration`);
+        this.log?.warn({ error: err }, `Failed to read the ${DAPR_SYSTEM_CONFIGURATION} Configuration`);
       this.#apply(undefined);
     }
   }

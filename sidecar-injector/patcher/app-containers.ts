@@ -3,13 +3,13 @@
 // pluggable component containers. Existing variables and mounts are never overridden.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
 import type { Container, EnvVar, PatchOperation, VolumeMount } from './k8s-types.js';
-import { DAPRD_HTTP_PORT } from './sidecar-args.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
 import { COMPONENTS_SOCKETS_FOLDER_ENV } from './sidecar-env.js';
 import { COMPONENTS_VOLUME, UDS_VOLUME } from './volumes.js';
 
 export function appContainerEnv(c: SidecarConfig): EnvVar[] {
   const env: EnvVar[] = [
-    { name: 'DAPR_HTTP_PORT', value: String(DAPRD_HTTP_PORT) },
+    { name: 'DAPR_HTTP_PORT', value: String(DAPRD_PORTS.http) },
     { name: 'DAPR_GRPC_PORT', value: String(c.annotations.grpcPort) },
   ];
   if (c.appProtocolEnv !== undefined) env.push({ name: 'APP_PROTOCOL', value: c.appProtocolEnv });

@@ -1,12 +1,11 @@
 // Whether a request gets a sidecar (docs/contracts/injector-and-chart.md §1.3, §1.4): small predicates named as
 // rules, each returning a human reason (or undefined when the rule does not apply).
+import { ANNOTATIONS } from '../annotations/table.js';
 import type { Pod } from './k8s-types.js';
 import { SIDECAR_CONTAINER_NAME } from './sidecar-container.js';
+import { daprServiceName, DNS1123_LABEL_MAX_LENGTH, isDns1123Label } from '../../kit/dapr/app-id.js';
 
-export const ENABLED_ANNOTATION = 'dapr.io/enabled';
-export const EMPTY_APP_ID_MESSAGE = 'value for the dapr.io/app-id annotation is empty';
-const MAX_LABEL_LENGTH = 63;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+export const EMPTY_APP_ID_MESSAGE = `value for the ${ANNOTATIONS.appId.key} annotation is empty`;
 
 export const BUILT_IN_ALLOWED_SERVICE_ACCOUNTS: readonly string[] = [
   'kube-system:replicaset-controller',
@@ -38,8 +37,8 @@ export function requestIsNotForAPod(kind: string | undefined): string | undefine
 
 /** The webhook's gate is stricter than IsTruthy: only a case-insensitive "true" passes. */
 export function daprIsNotEnabled(pod: Pod): string | undefined {
-  const value = pod.metadata?.annotations?.[ENABLED_ANNOTATION];
-  return value?.toLowerCase() === 'true' ? undefined : `${ENABLED_ANNOTATION} is not "true"`;
+  const value = pod.metadata?.annotations?.[ANNOTATIONS.enabled.key];
+  return value?.toLowerCase() === 'true' ? undefined : `${ANNOTATIONS.enabled.key} is not "true"`;
 }
 
 export function sidecarIsAlreadyPresent(pod: Pod): string | undefined {
@@ -52,10 +51,10 @@ export function sidecarIsAlreadyPresent(pod: Pod): string | undefined {
 /** The denial message for an app-id the pod cannot run with, or undefined when it is valid. */
 export function appIdIsInvalid(appId: string): string | undefined {
   if (appId === '') return EMPTY_APP_ID_MESSAGE;
-  const service = `${appId}-dapr`;
-  if (service.length > MAX_LABEL_LENGTH || !DNS_LABEL.test(service)) {
+  const service = daprServiceName(appId);
+  if (!isDns1123Label(service)) {
     return (
-      `invalid app id "${appId}": "${service}" must be a DNS-1123 label of at most ${MAX_LABEL_LENGTH} characters ` +
+      `invalid app id "${appId}": "${service}" must be a DNS-1123 label of at most ${DNS1123_LABEL_MAX_LENGTH} characters ` +
       'made of lower-case letters, digits and "-", starting and ending with a letter or digit'
     );
   }

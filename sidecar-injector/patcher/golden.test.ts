@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { applyPatch } from './testing/apply-patch.js';
 import { testConfig, type FixtureOverrides } from './testing/fixtures.js';
 import type { Pod } from './k8s-types.js';
-import { buildPatch } from './patch.js';
+import { patchOutcome } from './admission.js';
 
 const DIR = fileURLToPath(new URL('../../../sidecar-injector/testdata/', import.meta.url));
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -37,7 +37,7 @@ describe('injector §1.5 golden patches', () => {
     const pod = readJson<Pod>(`${name}.pod.json`);
     const inputsFile = `${name}.inputs.json`;
     const overrides = existsSync(join(DIR, inputsFile)) ? readJson<FixtureOverrides>(inputsFile) : {};
-    const outcome = buildPatch(pod, testConfig(pod, overrides));
+    const outcome = patchOutcome(pod, testConfig(pod, overrides));
     if (outcome.kind !== 'patch') {
       check(`${name}.patch.json`, outcome);
       return;

@@ -3,7 +3,7 @@ import type { Container, PatchOperation, Pod } from './k8s-types.js';
 import type { FixtureOverrides } from './testing/fixtures.js';
 import { applyPatch } from './testing/apply-patch.js';
 import { testConfig, testPod } from './testing/fixtures.js';
-import { buildPatch } from './patch.js';
+import { patchOutcome } from './admission.js';
 import { pointerSegment } from './labels.js';
 
 const on = { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'app' };
@@ -14,7 +14,7 @@ function patched(
   overrides: FixtureOverrides = {},
 ): { ops: readonly PatchOperation[]; pod: Pod } {
   const pod = testPod(annotations, spec);
-  const outcome = buildPatch(pod, testConfig(pod, overrides));
+  const outcome = patchOutcome(pod, testConfig(pod, overrides));
   if (outcome.kind !== 'patch') throw new Error(`expected a patch, got ${outcome.kind}`);
   return { ops: outcome.ops, pod: applyPatch(pod, outcome.ops) };
 }
@@ -100,7 +100,7 @@ describe('injector §1.5 the patch', () => {
   it('empty labels get the /metadata/labels op too', () => {
     const pod = testPod(on);
     const bare = { ...pod, metadata: { ...pod.metadata, labels: {} } };
-    const outcome = buildPatch(bare, testConfig(bare));
+    const outcome = patchOutcome(bare, testConfig(bare));
     expect(outcome.kind === 'patch' && outcome.ops.some((o) => o.path === '/metadata/labels')).toBe(true);
   });
 
@@ -117,7 +117,7 @@ describe('injector §1.5 the patch', () => {
     ['invalid app-id', { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'A' }, {}, 'deny'],
   ])('%s gives %s', (_name, annotations, spec, kind) => {
     const pod = testPod(annotations, spec);
-    expect(buildPatch(pod, testConfig(pod)).kind).toBe(kind);
+    expect(patchOutcome(pod, testConfig(pod)).kind).toBe(kind);
   });
 });
 

@@ -2,9 +2,9 @@
 // ones in upstream's order. Every flag and its value are separate tokens, except
 // --enable-api-logging=<bool>.
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
 
 export const DAPRD_BINARY = '/daprd';
-export const DAPRD_HTTP_PORT = 3500;
 export const DAPRD_PUBLIC_PORT = 3501;
 /** Where daprd creates its sockets inside its own container when UDS is on. */
 export const DAPRD_UDS_PATH = '/var/run/dapr-sockets';
@@ -15,7 +15,7 @@ function fixedFlags(c: SidecarConfig): Flags {
   const a = c.annotations;
   return [
     '--dapr-http-port',
-    String(DAPRD_HTTP_PORT),
+    String(DAPRD_PORTS.http),
     '--dapr-grpc-port',
     String(a.grpcPort),
     '--dapr-internal-grpc-port',

@@ -10,7 +10,8 @@ import type {
   SecurityContext,
   Toleration,
 } from './k8s-types.js';
-import { DAPRD_HTTP_PORT, DAPRD_PUBLIC_PORT, daprdCommandLine } from './sidecar-args.js';
+import { DAPRD_PORTS } from '../../kit/dapr/daprd.js';
+import { DAPRD_PUBLIC_PORT, daprdCommandLine } from './sidecar-args.js';
 import { daprdEnv } from './sidecar-env.js';
 import { daprdVolumeMounts } from './volumes.js';
 
@@ -20,7 +21,7 @@ export const READINESS_PATH = '/v1.0/healthz';
 export function daprdPorts(c: SidecarConfig): ContainerPort[] {
   const a = c.annotations;
   const ports: ContainerPort[] = [
-    { name: 'dapr-http', containerPort: DAPRD_HTTP_PORT },
+    { name: 'dapr-http', containerPort: DAPRD_PORTS.http },
     { name: 'dapr-grpc', containerPort: a.grpcPort },
     { name: 'dapr-internal', containerPort: a.internalGrpcPort },
     { name: 'dapr-metrics', containerPort: a.metricsPort },

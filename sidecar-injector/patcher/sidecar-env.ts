@@ -1,6 +1,5 @@
 // daprd's environment, in upstream's order (docs/contracts/injector-and-chart.md §3.4).
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
-import { parseEnvFromSecret, parseEnvList } from '../annotations/values.js';
 import type { EnvVar } from './k8s-types.js';
 
 export const COMPONENTS_SOCKETS_FOLDER_ENV = 'DAPR_COMPONENT_SOCKETS_FOLDER';
@@ -19,8 +18,8 @@ function secretEnv(name: string, secret: string, key: string): EnvVar {
 
 /** dapr.io/env then dapr.io/env-from-secret, and DAPR_ENV_KEYS naming all their keys. */
 function userEnv(c: SidecarConfig): EnvVar[] {
-  const plain = parseEnvList(c.annotations.env);
-  const secret = parseEnvFromSecret(c.annotations.envFromSecret);
+  const plain = c.env;
+  const secret = c.envFromSecret;
   const out: EnvVar[] = plain.map(({ key, value }) => literalEnv(key, value));
   for (const { name, secretKeyRef: ref } of secret) {
     if (ref !== undefined) out.push(secretEnv(name, ref.name, ref.key));

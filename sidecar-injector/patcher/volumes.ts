@@ -1,6 +1,6 @@
 // The volumes the injector adds to the pod and daprd's own mounts (docs/contracts/injector-and-chart.md §3.5).
 import type { SidecarConfig } from '../annotations/sidecar-config.js';
-import { parseVolumeMountList } from '../annotations/values.js';
+import type { MountList } from '../annotations/values.js';
 import type { Pod, Volume, VolumeMount } from './k8s-types.js';
 import { DAPRD_UDS_PATH } from './sidecar-args.js';
 
@@ -55,9 +55,9 @@ export function podVolumesToAdd(c: SidecarConfig, pod: Pod): Volume[] {
 }
 
 /** User mounts of dapr.io/volume-mounts[-rw] for volumes that exist in the pod. */
-function userMounts(text: string, readOnly: boolean, pod: Pod, warnings: string[]): VolumeMount[] {
+function userMounts(list: MountList, readOnly: boolean, pod: Pod, warnings: string[]): VolumeMount[] {
   const existing = new Set((pod.spec?.volumes ?? []).map((v) => v.name));
-  const { mounts, warnings: bad } = parseVolumeMountList(text);
+  const { mounts, warnings: bad } = list;
   warnings.push(...bad);
   const out: VolumeMount[] = [];
   for (const m of mounts) {
@@ -76,8 +76,8 @@ function userMounts(text: string, readOnly: boolean, pod: Pod, warnings: string[
 
 export function daprdVolumeMounts(c: SidecarConfig, pod: Pod, warnings: string[]): VolumeMount[] {
   const out = [
-    ...userMounts(c.annotations.volumeMounts, true, pod, warnings),
-    ...userMounts(c.annotations.volumeMountsRw, false, pod, warnings),
+    ...userMounts(c.volumeMounts, true, pod, warnings),
+    ...userMounts(c.volumeMountsRw, false, pod, warnings),
   ];
   if (c.annotations.unixDomainSocketPath !== '') out.push({ name: UDS_VOLUME, mountPath: DAPRD_UDS_PATH });
   if (c.injector.mountSentryToken)

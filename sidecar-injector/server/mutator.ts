@@ -3,16 +3,14 @@
 // mTLS setting, Components' containers). Nothing here waits on the network, so admission
 // latency is the patcher's CPU time.
 import type { InjectorConfig } from '../annotations/injector-config.js';
+import { ANNOTATIONS } from '../annotations/table.js';
 import { sidecarConfig } from '../annotations/sidecar-config.js';
-import { isTruthy } from '../annotations/values.js';
+import { isTruthy } from '../../kit/go-values.js';
 import { admissionDecision, type AdmissionDecision } from '../patcher/admission.js';
 import type { CallerPolicy } from '../patcher/decisions.js';
 import type { Container, Pod } from '../patcher/k8s-types.js';
 import type { AdmissionRequestFacts } from './admission-review.js';
 import type { Mutation, Mutator } from './webhook-handler.js';
-
-const APP_ID_ANNOTATION = 'dapr.io/app-id';
-const INJECT_COMPONENTS_ANNOTATION = 'dapr.io/inject-pluggable-components';
 
 export interface MutatorState {
   readonly injector: InjectorConfig;
@@ -26,7 +24,7 @@ export interface MutatorState {
 
 /** The app-id upstream uses in logs and metric labels: the annotation, else the pod's name. */
 export function diagnosticAppId(pod: Pod): string {
-  return pod.metadata?.annotations?.[APP_ID_ANNOTATION] || (pod.metadata?.name ?? '');
+  return pod.metadata?.annotations?.[ANNOTATIONS.appId.key] || (pod.metadata?.name ?? '');
 }
 
 /** A failure while building the configuration denies the pod with the reason (upstream's behaviour). */
@@ -50,7 +48,9 @@ export function mutator(state: MutatorState): Mutator {
         policy: state.policy,
         config: (pod) => {
           // Only looked up when the pod asks for it (the annotation is parsed again, with IsTruthy, inside).
-          const wantsComponents = isTruthy(pod.metadata?.annotations?.[INJECT_COMPONENTS_ANNOTATION] ?? '');
+          const wantsComponents = isTruthy(
+            pod.metadata?.annotations?.[ANNOTATIONS.injectPluggableComponents.key] ?? '',
+          );
           const result = sidecarConfig(pod, state.injector, {
             namespace: request.namespace,
             trustAnchors: state.trustAnchors(),

@@ -7,9 +7,7 @@
 // nodes hash(host + decimal(i)), with no separator; lookup is a lower-bound search on hash(id)
 // over the ascending vnodes, wrapping to the first one. There is no bounded-load logic.
 import { createHash } from 'node:crypto';
-
-/** Placement's default replication factor (`--replicationFactor`), the vnodes per host. */
-export const DEFAULT_REPLICATION_FACTOR = 100;
+import { DEFAULT_REPLICATION_FACTOR } from '../../options.js';
 
 /** daprd's 64-bit key of a string: BLAKE2b-512, first 8 bytes, little-endian. */
 export function hashKey(key: string): bigint {

@@ -1,8 +1,9 @@
 // Test helper: a CaStore held in memory, with a decision the test can script, conflicts on
 // demand, and a count of writes.
 import type { X509Bundle } from '../bundle.js';
-import { decideSelfHostedStartup, type BundleKeys, type StoredPems } from '../storage.js';
-import { fingerprintOf, StoreConflictError, type CaStore, type StoreSnapshot } from '../store.js';
+import type { BundleKeys, StoredPems } from '../bundle-layout.js';
+import { decideSelfHostedStartup } from '../startup-decision.js';
+import { fingerprintOf, StoreConflictError, type CaStore, type StoreSnapshot } from '../ca-store.js';
 
 const KEYS: BundleKeys = { trustAnchors: 'ca.crt', issuerChain: 'issuer.crt', issuerKey: 'issuer.key' };
 

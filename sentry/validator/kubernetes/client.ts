@@ -5,14 +5,13 @@ import { isNotFound, isTransient, type KubeApi } from '../../../kit/kubernetes/c
 import { untilAborted } from '../../../kit/runner.js';
 import { SentryError } from '../../errors.js';
 import {
-  ANNOTATION_APP_ID,
-  ANNOTATION_CONFIG,
-  ANNOTATION_CONTROL_PLANE,
   type ConfigurationInfo,
   type KubernetesLookup,
   type PodInfo,
   type TokenReviewer,
 } from './kubernetes.js';
+import { DAPR_ANNOTATIONS } from '../../../kit/dapr/annotations.js';
+import { configurationPath } from '../../../kit/dapr/resources.js';
 
 interface TokenReviewObject {
   readonly status?: {
@@ -47,7 +46,7 @@ export function tokenReviewer(api: KubeApi): TokenReviewer {
 }
 
 /** The annotations the validator reads; every other one is dropped to keep the cache small. */
-const KEPT_ANNOTATIONS = [ANNOTATION_APP_ID, ANNOTATION_CONFIG, ANNOTATION_CONTROL_PLANE];
+const KEPT_ANNOTATIONS = [DAPR_ANNOTATIONS.appId, DAPR_ANNOTATIONS.config, DAPR_ANNOTATIONS.controlPlane];
 
 interface PodObject {
   readonly metadata?: {
@@ -102,7 +101,7 @@ export async function readConfiguration(
 ): Promise<ConfigurationInfo | undefined> {
   try {
     const config = await api.request<{ spec?: { accessControl?: { trustDomain?: unknown } } }>(
-      `/apis/dapr.io/v1alpha1/namespaces/${segment(namespace)}/configurations/${segment(name)}`,
+      configurationPath(namespace, name),
     );
     const td = config.spec?.accessControl?.trustDomain;
     return typeof td === 'string' ? { accessControlTrustDomain: td } : {};

@@ -11,19 +11,11 @@ import { parseTrustDomain, sentrySpiffeId } from '../../../kit/security/spiffe.j
 import { DEFAULT_TRUST_DOMAIN, validateCommon } from '../common.js';
 import { rejected, type ValidateResult, type Validator } from '../validator.js';
 import { podNameFromToken } from './token.js';
+import { DAPR_ANNOTATIONS } from '../../../kit/dapr/annotations.js';
+import { controlPlaneAppId } from '../../../kit/dapr/control-plane.js';
 
 /** The legacy audience daprd's older tokens carry; the other is sentry's SPIFFE ID. */
 export const LEGACY_SENTRY_AUDIENCE = 'dapr.io/sentry';
-export const ANNOTATION_APP_ID = 'dapr.io/app-id';
-export const ANNOTATION_CONFIG = 'dapr.io/config';
-export const ANNOTATION_CONTROL_PLANE = 'dapr.io/control-plane';
-export const CONTROL_PLANE_SERVICES: ReadonlySet<string> = new Set([
-  'operator',
-  'placement',
-  'injector',
-  'sentry',
-  'scheduler',
-]);
 
 /** status of an authentication.k8s.io/v1 TokenReview. */
 export interface TokenReviewStatus {
@@ -78,15 +70,17 @@ export function expectedIdentity(
   pod: PodInfo,
   controlPlaneNamespace: string,
 ): { id: string; controlPlane: boolean } {
-  const service = pod.annotations[ANNOTATION_CONTROL_PLANE];
-  const appId = pod.annotations[ANNOTATION_APP_ID];
+  const service = pod.annotations[DAPR_ANNOTATIONS.controlPlane];
+  const appId = pod.annotations[DAPR_ANNOTATIONS.appId];
   if (service === undefined) return { id: appId ?? pod.name, controlPlane: false };
   if (pod.namespace !== controlPlaneNamespace) {
     throw rejected(`control-plane pods must run in namespace ${controlPlaneNamespace}, not ${pod.namespace}`);
   }
-  if (!CONTROL_PLANE_SERVICES.has(service)) throw rejected(`pod ${pod.name}: unknown control-plane service`);
-  if (appId !== undefined) throw rejected(`control-plane pod ${pod.name} may not carry ${ANNOTATION_APP_ID}`);
-  return { id: `dapr-${service}`, controlPlane: true };
+  const id = controlPlaneAppId(service);
+  if (id === undefined) throw rejected(`pod ${pod.name}: unknown control-plane service`);
+  if (appId !== undefined)
+    throw rejected(`control-plane pod ${pod.name} may not carry ${DAPR_ANNOTATIONS.appId}`);
+  return { id, controlPlane: true };
 }
 
 export class KubernetesValidator implements Validator {
@@ -165,7 +159,7 @@ export class KubernetesValidator implements Validator {
   }
 
   async #workloadTrustDomain(pod: PodInfo, namespace: string): Promise<string> {
-    const configName = pod.annotations[ANNOTATION_CONFIG];
+    const configName = pod.annotations[DAPR_ANNOTATIONS.config];
     if (configName === undefined) return DEFAULT_TRUST_DOMAIN;
     const config = await this.#lookup(() => this.#options.lookup.getConfiguration(namespace, configName));
     if (config === undefined) throw rejected(`failed to get configuration ${configName}`);

@@ -2,7 +2,8 @@
 // manifests, daprd's actor and metadata HTTP APIs, the test app's activation lists, daprd's log
 // timestamps, and the owner of each actor id as placement's hash ring says daprd computes it.
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
-import { HashRing, DEFAULT_REPLICATION_FACTOR } from '../../../placement/hashing/testing/go-ring.js';
+import { HashRing } from '../../../placement/hashing/testing/go-ring.js';
+import { DEFAULT_REPLICATION_FACTOR } from '../../../placement/options.js';
 import type { TestEnvironment } from '../../harness/environment.js';
 
 export const NAMESPACE = 'default';

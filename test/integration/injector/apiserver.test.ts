@@ -17,7 +17,7 @@ import { SentryClient } from '../../../kit/security/sentry-client.js';
 import { applyPatch } from '../../../sidecar-injector/patcher/testing/apply-patch.js';
 import { testConfig } from '../../../sidecar-injector/patcher/testing/fixtures.js';
 import type { Container, Pod } from '../../../sidecar-injector/patcher/k8s-types.js';
-import { buildPatch } from '../../../sidecar-injector/patcher/patch.js';
+import { patchOutcome } from '../../../sidecar-injector/patcher/admission.js';
 import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
 import { waitFor } from '../../../kit/testing/wait.js';
@@ -168,7 +168,7 @@ spec:
     };
     const anchors = (await get<V1ConfigMap>('/api/v1/namespaces/dapr-system/configmaps/dapr-trust-bundle'))
       .data!['ca.crt']!;
-    const outcome = buildPatch(
+    const outcome = patchOutcome(
       before,
       testConfig(before, { request: { namespace: 'default', trustAnchors: anchors, mtlsEnabled: true } }),
     );

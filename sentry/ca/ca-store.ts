@@ -1,10 +1,11 @@
 // Where the CA's credentials are kept, behind one small interface (docs/contracts/sentry.md §5): the Kubernetes
 // Secret and ConfigMap `dapr-trust-bundle` (kube-store.ts), or three files (file-store.ts). A
-// store reads what it holds and decides with storage.ts's pure rules; writes are made against
+// store reads what it holds and decides with startup-decision.ts's pure rules; writes are made against
 // what was read, so two sentries starting at once cannot both install a CA of their own.
 import { createHash } from 'node:crypto';
 import type { X509Bundle } from './bundle.js';
-import type { StartupDecision, StoredPems } from './storage.js';
+import type { StoredPems } from './bundle-layout.js';
+import type { StartupDecision } from './startup-decision.js';
 
 export interface StoreSnapshot {
   readonly decision: StartupDecision;

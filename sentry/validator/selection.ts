@@ -2,9 +2,9 @@
 // enabled validators"): in Kubernetes mode `kubernetes` always, as the default, plus `jwks` when
 // configured; self-hosted, `insecure` as the default unless tokenValidators names jwks, which
 // then runs alone with no default. Only `jwks` may be configured; naming a built-in is an error.
-import { TokenValidator } from '../kit/proto/sentry.js';
-import type { TokenValidatorSpec } from './config.js';
-import { ConfigError } from './config.js';
+import { TokenValidator } from '../../kit/proto/sentry.js';
+import type { TokenValidatorSpec } from '../config.js';
+import { ConfigError } from '../config.js';
 
 export interface ValidatorChoice {
   /** TokenValidator values to run. */

@@ -1,60 +1,19 @@
 import { describe, expect, it } from '@jest/globals';
-import { generateBundle } from './bundle.js';
+import { configMapData, secretData, type ConfigMapShape, type SecretShape } from './bundle-layout.js';
 import {
-  bundleKeys,
-  configMapData,
   decideKubernetesStartup,
   decideSelfHostedStartup,
-  readSecret,
-  secretData,
-  type ConfigMapShape,
-  type SecretShape,
   type StartupDecision,
-} from './storage.js';
+} from './startup-decision.js';
+import { TEST_KEYS, testBundle } from './testing/bundles.js';
 
-const keys = bundleKeys({
-  rootCaFilename: 'ca.crt',
-  issuerCertFilename: '/abs/path/issuer.crt',
-  issuerKeyFilename: 'issuer.key',
-});
-const bundle = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
-const other = generateBundle({
-  trustDomain: 'cluster.local',
-  controlPlaneNamespace: 'dapr-system',
-  allowedClockSkewMs: 0,
-});
+const keys = TEST_KEYS;
+const bundle = testBundle();
+const other = testBundle();
 const fullSecret: SecretShape = { data: secretData(bundle, keys) };
 const matchingConfigMap: ConfigMapShape = { data: configMapData(bundle, keys) };
 const decide = (secret: SecretShape | undefined, configMap: ConfigMapShape | undefined): StartupDecision =>
   decideKubernetesStartup({ secret, configMap, keys, namespace: 'dapr-system' });
-
-describe('sentry §5 storage shapes', () => {
-  it('key names are the base names of the --issuer-*-filename flags', () => {
-    expect(keys).toEqual({ trustAnchors: 'ca.crt', issuerChain: 'issuer.crt', issuerKey: 'issuer.key' });
-  });
-
-  it('the Secret holds base64 PEMs under ca.crt, issuer.crt, issuer.key and keeps other keys', () => {
-    const data = secretData(bundle, keys, { data: { 'jwt.key': 'abc' } });
-    expect(Object.keys(data).sort()).toEqual(['ca.crt', 'issuer.crt', 'issuer.key', 'jwt.key']);
-    expect(Buffer.from(data['ca.crt']!, 'base64')).toEqual(bundle.trustAnchorsPem);
-    expect(readSecret({ data }, keys)).toEqual({
-      trustAnchors: bundle.trustAnchorsPem,
-      issuerChain: bundle.issuerChainPem,
-      issuerKey: bundle.issuerKeyPem,
-    });
-  });
-
-  it('the ConfigMap holds the anchors PEM as plain text under ca.crt', () => {
-    expect(configMapData(bundle, keys, { data: { 'jwks.json': '{}' } })).toEqual({
-      'ca.crt': bundle.trustAnchorsPem.toString(),
-      'jwks.json': '{}',
-    });
-  });
-});
 
 describe('sentry §5 startup decision (Kubernetes)', () => {
   it('divergence: creates what Helm did not (a missing Secret means a new CA, a missing ConfigMap is written from the Secret)', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { TokenValidator } from '../kit/proto/sentry.js';
-import { chooseValidators } from './validators.js';
+import { TokenValidator } from '../../kit/proto/sentry.js';
+import { chooseValidators } from './selection.js';
 
 describe('sentry §4: default and enabled validators', () => {
   it('Kubernetes mode: kubernetes only, and it is the default', () => {
