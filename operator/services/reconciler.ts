@@ -13,7 +13,7 @@ import { setMaxListeners } from 'node:events';
 import { isConflict, isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch, nextBackoff, INITIAL_BACKOFF_MS } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
-import { untilAborted } from '../../kit/runner.js';
+import { orAborted } from '../../kit/runner.js';
 import type { OperatorMetrics } from '../metrics.js';
 import { DAPR_SERVICE_LABEL, desiredService, type DaprWorkload } from './desired-service.js';
 import { desiredFingerprint, reduceService, serviceKey, type ObservedService } from './observed-service.js';
@@ -265,7 +265,7 @@ export class ServiceReconciler {
     const services = this.#serviceWatch(() => synced()).run(signal);
     // The Services are known before the first workload decision, so that existing, correct
     // Services are not rewritten at startup.
-    await Promise.race([servicesSynced, untilAborted(signal)]);
+    await orAborted(servicesSynced, signal);
     const workloads = signal.aborted ? [] : this.#opts.kinds.map((k) => this.#workloadWatch(k).run(signal));
     await Promise.all([services, ...workloads]);
     for (const retry of this.#retries.values()) retry.timer?.cancel();

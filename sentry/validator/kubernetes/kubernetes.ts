@@ -3,7 +3,7 @@
 // it must belong to that service account, and the requested id must be the Pod's app id (or its
 // control-plane name). The trust domain comes from the Pod's Configuration, never the request.
 // Apiserver access is injected (TokenReviewer, KubernetesLookup), so tests run on fakes.
-import { untilAborted } from '../../../kit/runner.js';
+import { orAborted } from '../../../kit/runner.js';
 import type { HealthTarget } from '../../../kit/health-targets.js';
 import { SentryError } from '../../errors.js';
 import type { SignCertificateRequest } from '../../../kit/proto/sentry.js';
@@ -98,7 +98,7 @@ export class KubernetesValidator implements Validator {
   async run(signal: AbortSignal): Promise<void> {
     const { lookup, health } = this.#options;
     const running = lookup.run(signal);
-    await Promise.race([lookup.whenReady(), untilAborted(signal)]);
+    await orAborted(lookup.whenReady(), signal);
     if (!signal.aborted) health?.ready();
     await running;
   }
