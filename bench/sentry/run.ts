@@ -4,7 +4,8 @@
 //
 // Each of C clients is one daprd: its own channel (TLS, authorizing sentry by its SPIFFE id),
 // then back-to-back requests, each with a fresh Ed25519 key and CSR as daprd makes them. After a
-// warm-up, D seconds are timed: throughput, p50, p99, failures, and the server's RSS at the end.
+// warm-up, D seconds are timed: throughput, p50, p99, failures, the server's CPU time per signed
+// certificate (what the server costs, whatever the client side can drive) and its RSS at the end.
 // The client side (key, CSR, grpc-js) runs in this process, identical for both servers.
 //
 // Usage: node dist/bench/sentry/run.js [--clients=1,32,256] [--seconds=10] [--only=go|ts]
@@ -20,7 +21,7 @@ import { createCsrPem } from '../../kit/x509/csr-builder.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
 import { generateBundle } from '../../sentry/ca/bundle.js';
 import { ManagedProcess } from '../../kit/testing/managed-process.js';
-import { percentile } from '../report.js';
+import { cpuMs, percentile } from '../report.js';
 import { rssMiB } from '../../test/harness/service-probes.js';
 
 const TRUST_DOMAIN = 'cluster.local';
@@ -151,10 +152,18 @@ interface LoadResult {
   readonly p99Ms: number;
   readonly failures: number;
   readonly firstFailure: string | undefined;
+  /** The server's CPU time (user + system) per signed certificate: independent of the client. */
+  readonly serverCpuUs: number;
 }
 
 /** C clients looping for `seconds` after a warm-up; latencies of the timed window only. */
-async function load(address: string, anchors: Buffer, clients: number, seconds: number): Promise<LoadResult> {
+async function load(
+  server: RunningSentry,
+  anchors: Buffer,
+  clients: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const { address } = server;
   const channels = Array.from(
     { length: clients },
     () => new SentryClient({ address, trustAnchorsPem: anchors, sentryId: SENTRY_ID }),
@@ -180,8 +189,10 @@ async function load(address: string, anchors: Buffer, clients: number, seconds: 
   await new Promise((r) => setTimeout(r, 2_000)); // warm-up: handshakes, JIT
   timing = true;
   const started = performance.now();
+  const cpuBefore = cpuMs(server.process.pid);
   await new Promise((r) => setTimeout(r, seconds * 1_000));
   timing = false;
+  const serverCpuMs = cpuMs(server.process.pid) - cpuBefore;
   const elapsed = (performance.now() - started) / 1_000;
   stop = true;
   await Promise.all(loops);
@@ -193,6 +204,7 @@ async function load(address: string, anchors: Buffer, clients: number, seconds: 
     p99Ms: percentile(latencies, 99),
     failures,
     firstFailure,
+    serverCpuUs: latencies.length > 0 ? (serverCpuMs * 1_000) / latencies.length : NaN,
   };
 }
 
@@ -205,7 +217,7 @@ async function benchSentry(which: Which, s: Settings, dir: string, credentials: 
   try {
     const anchors = readFileSync(join(credentials, 'ca.crt'));
     for (const clients of s.clients) {
-      const r = await load(sentry.address, anchors, clients, s.seconds);
+      const r = await load(sentry, anchors, clients, s.seconds);
       rows.push({
         sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
         clients,
@@ -213,6 +225,7 @@ async function benchSentry(which: Which, s: Settings, dir: string, credentials: 
         'p50 ms': Number(r.p50Ms.toFixed(2)),
         'p99 ms': Number(r.p99Ms.toFixed(2)),
         failed: r.failures,
+        'server CPU µs/cert': Math.round(r.serverCpuUs),
         'RSS MiB': rssMiB(sentry.process.pid),
       });
       console.error(`[bench/sentry] ${JSON.stringify(rows.at(-1))}`);
