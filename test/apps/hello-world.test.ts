@@ -93,7 +93,7 @@ beforeAll(async () => {
       env,
     }),
   );
-});
+}, 60_000);
 
 afterAll(async () => {
   for (const p of procs) await p.stop();
@@ -108,7 +108,7 @@ describe('hello-world: pythonapp → sidecar → nodeapp → state store', () =>
         const text = readFileSync(join(dir, 'nodeapp.log'), 'utf8');
         return text.includes('Order ID: 3') && text;
       },
-      { what: 'three orders in nodeapp log', timeoutMs: 20_000 },
+      { what: 'three orders in nodeapp log', timeoutMs: 50_000 },
     );
     expect(log).toMatch(
       /Got a new order! Order ID: 1\nSuccessfully persisted state\.\nGot a new order! Order ID: 2\nSuccessfully persisted state\.\nGot a new order! Order ID: 3\n/,
@@ -118,7 +118,7 @@ describe('hello-world: pythonapp → sidecar → nodeapp → state store', () =>
     expect(readFileSync(join(dir, 'pythonapp.log'), 'utf8')).toMatch(
       /Sent order 1: HTTP 200\nOrder 2 failed: .*503.*\nSent order 2: HTTP 200\nSent order 3: HTTP 200\n/,
     );
-  });
+  }, 60_000); // python's start alone took seconds in a loaded full run (jest's default is 5 s)
 
   it('keeps every order under its own key beside the latest one', () => {
     expect(sidecar!.state.get('order-1')).toEqual({ orderId: 1 });
