@@ -1,7 +1,8 @@
 // charts/dapr on a real apiserver with pods run by the node agent: every variant's objects pass
 // server-side validation, `helm install` creates every object, our four services (started from
 // the rendered pod specs) and Dapr's scheduler become Ready, `helm test` passes, the documented
-// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs.
+// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs. Pod Security `restricted`
+// is enforced on dapr-system and the apps' namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +11,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { enforceRestricted } from '../../harness/pod-security.js';
 import { runId } from '../../harness/process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
 import { waitFor } from '../../harness/wait.js';
@@ -87,7 +89,7 @@ function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | 
 async function admittedAppPod(
   name: string,
 ): Promise<Array<{ name: string; image: string; args?: string[] }>> {
-  await env.kubectl(['create', 'namespace', 'apps']);
+  await enforceRestricted((a) => env.kubectl(a), 'apps');
   await env.apply(`apiVersion: v1
 kind: Pod
 metadata:
@@ -97,9 +99,11 @@ metadata:
     dapr.io/enabled: "true"
     dapr.io/app-id: ${name}
 spec:
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
   containers:
     - name: app
       image: dapr-ts/test-app:echo
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
 `);
   const pod = await get<V1Pod>(`/api/v1/namespaces/apps/pods/${name}`);
   return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '', args: c.args }));
@@ -128,6 +132,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-chart-install-`));
   helm = new Helm();
   env = await startTestEnvironment({ agent: { backoff: { initialMs: 1000, maxMs: 5000 } } });
+  // The chart's defaults must pass Pod Security `restricted`, as OpenShift enforces it.
+  await enforceRestricted((a) => env.kubectl(a), NS);
 }, 180_000);
 
 afterAll(async () => {
