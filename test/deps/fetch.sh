@@ -166,6 +166,18 @@ fetch_redis() {
   say "redis-server $want: unpacked into $dir ($BIN/redis-server)"
 }
 
+# The candidate versions of Debian packages, as "name=version …"; stops with what to run when
+# the package lists lack one.
+debian_versions() {
+  local pkg v out=()
+  for pkg in "$@"; do
+    v=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    [[ -n $v && $v != "(none)" ]] || die "Debian's package lists have no $pkg; run 'apt-get update' as root first"
+    out+=("$pkg=$v")
+  done
+  printf '%s' "${out[*]}"
+}
+
 # nft and conntrack (the node agent's kube-proxy loads its Service rules with the one and ends
 # connections to removed endpoints with the other, docs/node-agent.md) from Debian's packages,
 # unpacked like redis-server: the libraries they need beyond a base Debian come along, wrappers
@@ -174,12 +186,7 @@ fetch_redis() {
 fetch_nftables() {
   local dir=$CACHE/nftables want
   need_cmd apt-get "download nftables from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
-  local nft_v ct_v
-  nft_v=$(apt-cache policy nftables 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  ct_v=$(apt-cache policy conntrack 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  [[ -n $nft_v && $nft_v != "(none)" && -n $ct_v && $ct_v != "(none)" ]] \
-    || die "Debian's package lists have no nftables or conntrack; run 'apt-get update' as root first"
-  want="nftables=$nft_v conntrack=$ct_v"
+  want=$(debian_versions nftables conntrack) || exit 1
   if stamp_ok nftables "$want" && [[ -x $BIN/nft && -x $BIN/conntrack ]]; then
     say "nftables $want: cached in $dir"
     return
@@ -224,12 +231,7 @@ fetch_nftables() {
 fetch_oci_tools() {
   local dir=$CACHE/oci-tools want
   need_cmd apt-get "download umoci and runc from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
-  local umoci_v runc_v
-  umoci_v=$(apt-cache policy umoci 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  runc_v=$(apt-cache policy runc 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  [[ -n $umoci_v && $umoci_v != "(none)" && -n $runc_v && $runc_v != "(none)" ]] \
-    || die "Debian's package lists have no umoci or runc; run 'apt-get update' as root first"
-  want="umoci=$umoci_v runc=$runc_v"
+  want=$(debian_versions umoci runc) || exit 1
   if stamp_ok oci-tools "$want" && [[ -x $BIN/umoci && -x $BIN/runc ]]; then
     say "OCI tools $want: cached in $dir"
     return
