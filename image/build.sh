@@ -58,10 +58,11 @@ if (( force == 0 )) && [[ -f $archive && -f $CACHE/stamps/image && "$(cat "$CACH
 fi
 
 start=$SECONDS
-work=$CACHE/build/image
+# A work dir of its own: checkouts sharing the cache may build at the same time.
+work=$(mktemp -d "$CACHE/build/image.XXXXXX")
 rootfs=$work/rootfs
 layout=$work/layout
-rm -rf "$work" && mkdir -p "$rootfs" "$work/app"
+mkdir -p "$rootfs" "$work/app"
 trap 'rm -rf "$work"' EXIT
 
 # --- the application: compiled services and production dependencies ----------------------
@@ -149,9 +150,8 @@ created=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   "$umoci" gc --layout "$layout"
 } >"$CACHE/logs/image.log" 2>&1 || die "umoci failed; see $CACHE/logs/image.log"
 
-tmp_archive=$archive.tmp
-tar -C "$layout" -cf "$tmp_archive" oci-layout index.json blobs
-mv "$tmp_archive" "$archive"
+tar -C "$layout" -cf "$work/archive.tar" oci-layout index.json blobs
+mv "$work/archive.tar" "$archive"
 printf '%s' "$want" >"$CACHE/stamps/image"
 size=$(du -m "$archive" | cut -f1)
 say "$name:$tag built in $((SECONDS - start)) s: $archive ($size MiB; rootfs $(du -sm "$rootfs" | cut -f1) MiB)"
