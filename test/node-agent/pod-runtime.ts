@@ -454,7 +454,6 @@ export class PodRuntime {
     if (!image.ok) return this.#waiting(c, image.reason, image.message);
     const user = this.#userOf(spec, image);
     if (user.error) return this.#waiting(c, 'CreateContainerConfigError', user.error);
-    const scratch = join(this.dir, 'containers', `${c.name}-${c.restartCount}`);
     const procEnv: Record<string, string> = {
       ...image.env,
       HOSTNAME: this.hostname,
@@ -462,8 +461,8 @@ export class PodRuntime {
     };
     const fromImage = image.kind === 'dapr-ts' && this.deps.daprTsImage !== undefined;
     const launch = fromImage
-      ? await this.#imageLaunch(c, [...command, ...args], procEnv, user, scratch)
-      : this.#scriptLaunch(c, image, user, scratch);
+      ? await this.#imageLaunch(c, [...command, ...args], procEnv, user)
+      : this.#scriptLaunch(c, image, user);
     if (launch === false) return false;
     const logDir = join(this.dir, 'logs', c.name);
     mkdirSync(logDir, { recursive: true });
@@ -495,17 +494,18 @@ export class PodRuntime {
     return true;
   }
 
+  /** The directory of one instance of a container: its launch script or runc bundle. */
+  #scratchOf(c: ContainerRunner): string {
+    return join(this.dir, 'containers', `${c.name}-${c.restartCount}`);
+  }
+
   /**
    * The host-userland launch: a shell script that builds the container's root from the host's
    * and the image program's binds (launcher.ts), run in a private mount and UTS namespace.
    */
-  #scriptLaunch(
-    c: ContainerRunner,
-    image: ResolvedImage,
-    user: ContainerUser,
-    scratch: string,
-  ): Launch | false {
+  #scriptLaunch(c: ContainerRunner, image: ResolvedImage, user: ContainerUser): Launch | false {
     const spec = c.spec;
+    const scratch = this.#scratchOf(c);
     let script: string;
     try {
       const imageParts = this.#imageBinds(image);
@@ -560,8 +560,8 @@ export class PodRuntime {
     argv: string[],
     env: Record<string, string>,
     user: ContainerUser,
-    scratch: string,
   ): Promise<Launch | false> {
+    const scratch = this.#scratchOf(c);
     let root: UnpackedImage;
     let config: RuntimeConfig;
     const sb = this.sandbox!;
