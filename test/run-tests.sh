@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# `npm test`: installs and builds whatever is missing (npm packages, the real Kubernetes,
-# helm/kubectl, the upstream Go control plane, redis, daprd), compiles the project, and runs
-# every jest suite. Extra arguments go to jest (e.g. `npm test -- --selectProjects unit`).
+# `npm test`: installs and builds whatever is missing (npm packages, the pinned Node.js, the
+# real Kubernetes, helm/kubectl, the upstream Go control plane, redis, daprd, the OCI tools and
+# the dapr-ts image), compiles the project, and runs every jest suite on the pinned Node.
+# Extra arguments go to jest (e.g. `npm test -- --selectProjects unit`).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
@@ -9,7 +10,5 @@ bash test/deps/npm-packages.sh
 
 # Every real component the suites run against, daprd included (built with ../shared/goproxy).
 bash test/deps/fetch.sh all
-echo "[npm test] compiling (tsc)"
-npm run --silent build
-exec node --experimental-vm-modules --enable-source-maps --no-warnings=ExperimentalWarning \
-  node_modules/jest/bin/jest.js "$@"
+exec bash test/deps/node.sh --build --experimental-vm-modules --enable-source-maps \
+  --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"

@@ -550,6 +550,15 @@ describe('values.schema.json', () => {
     expect(r.stderr).toMatch(message);
   });
 
+  it('accepts what an umbrella chart passes down: its own global keys and a top-level enabled', async () => {
+    const sets = ['enabled=true', 'global.imageRegistry=registry.example', 'global.argocd.project=payments'];
+    const r = await templateRaw(helm, { set: sets });
+    expect(r.stderr).not.toMatch(/schema/);
+    expect(r.code).toBe(0);
+    const refused = await templateRaw(helm, { set: ['enabled=yes-please'] });
+    expect(refused.stderr).toMatch(/at '\/enabled': got string, want boolean/);
+  });
+
   it("accepts Dapr 1.18.3's own values files unchanged (parent and every subchart's keys)", async () => {
     const upstream = upstreamValuesFiles();
     const full = join(tmp, 'upstream-subcharts.yaml');

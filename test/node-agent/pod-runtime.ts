@@ -6,6 +6,13 @@ import type { V1ConfigMap, V1Container, V1Pod, V1Probe, V1Secret } from '@kubern
 import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { cachedBinary } from '../deps/paths.js';
+import {
+  imageArchive,
+  runtimeConfig,
+  type RuntimeConfig,
+  type UnpackedImage,
+} from '../harness/oci-runtime.js';
 import { ManagedProcess } from '../../kit/testing/managed-process.js';
 import {
   backoffDelay,
@@ -49,6 +56,22 @@ export interface RuntimeDeps {
   readonly prepareSandbox: (sb: Sandbox) => Promise<void>;
   readonly onChange: (rt: PodRuntime) => void;
   readonly log: (msg: string) => void;
+  /**
+   * The dapr-ts image unpacked (once per agent): dapr-ts containers then run from it under runc;
+   * without it, as `node dist/<service>/main.js` on the host's userland.
+   */
+  readonly daprTsImage?: () => Promise<UnpackedImage>;
+}
+
+type ContainerUser = { uid: number; gid: number; groups: number[] };
+
+/** How a container's process is started in the pod's network namespace. */
+interface Launch {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** The process's environment; default: the container's. */
+  readonly env?: Record<string, string>;
+  readonly imageId: string;
 }
 
 /** Where images' programs appear in a container when the host path is not world-readable. */
@@ -431,7 +454,58 @@ export class PodRuntime {
     if (!image.ok) return this.#waiting(c, image.reason, image.message);
     const user = this.#userOf(spec, image);
     if (user.error) return this.#waiting(c, 'CreateContainerConfigError', user.error);
-    const scratch = join(this.dir, 'containers', `${c.name}-${c.restartCount}`);
+    const procEnv: Record<string, string> = {
+      ...image.env,
+      HOSTNAME: this.hostname,
+      ...Object.fromEntries(env),
+    };
+    const fromImage = image.kind === 'dapr-ts' && this.deps.daprTsImage !== undefined;
+    const launch = fromImage
+      ? await this.#imageLaunch(c, [...command, ...args], procEnv, user)
+      : this.#scriptLaunch(c, image, user);
+    if (launch === false) return false;
+    const logDir = join(this.dir, 'logs', c.name);
+    mkdirSync(logDir, { recursive: true });
+    c.logFile = join(logDir, `${c.restartCount}.log`);
+    const sb = this.sandbox!;
+    if (this.terminating) return false;
+    c.proc = await ManagedProcess.start({
+      name: `${this.namespace}/${this.name}/${c.name}`,
+      command: launch.command,
+      args: launch.args,
+      env: launch.env ?? procEnv,
+      inheritEnv: false,
+      logFile: c.logFile,
+    });
+    c.pid = c.proc.pid;
+    // terminate() may have run while the process was being spawned: it must not outlive the pod.
+    if (this.terminating) void c.proc.stop(0);
+    c.imageId = launch.imageId;
+    c.startedAtMs = Date.now();
+    c.state = { running: { startedAt: nowIso() } };
+    this.#startProbes(c, {
+      podIp: sb.ip,
+      ports: spec.ports ?? [],
+      pid: c.pid,
+      env: procEnv,
+      execPrefix: execPrefixOf(user),
+    });
+    this.#changed();
+    return true;
+  }
+
+  /** The directory of one instance of a container: its launch script or runc bundle. */
+  #scratchOf(c: ContainerRunner): string {
+    return join(this.dir, 'containers', `${c.name}-${c.restartCount}`);
+  }
+
+  /**
+   * The host-userland launch: a shell script that builds the container's root from the host's
+   * and the image program's binds (launcher.ts), run in a private mount and UTS namespace.
+   */
+  #scriptLaunch(c: ContainerRunner, image: ResolvedImage, user: ContainerUser): Launch | false {
+    const spec = c.spec;
+    const scratch = this.#scratchOf(c);
     let script: string;
     try {
       const imageParts = this.#imageBinds(image);
@@ -459,50 +533,74 @@ export class PodRuntime {
     mkdirSync(scratch, { recursive: true });
     const scriptPath = join(scratch, 'launch.sh');
     writeFileSync(scriptPath, script, { mode: 0o600 });
-    const logDir = join(this.dir, 'logs', c.name);
-    mkdirSync(logDir, { recursive: true });
-    c.logFile = join(logDir, `${c.restartCount}.log`);
-    const procEnv: Record<string, string> = {
-      ...image.env,
-      HOSTNAME: this.hostname,
-      ...Object.fromEntries(env),
-    };
-    const sb = this.sandbox!;
-    if (this.terminating) return false;
-    c.proc = await ManagedProcess.start({
-      name: `${this.namespace}/${this.name}/${c.name}`,
+    return {
       command: this.deps.ipPath,
       args: [
         'netns',
         'exec',
-        sb.netns,
+        this.sandbox!.netns,
         'unshare',
         '--uts',
         '--mount',
         '--propagation',
         'private',
-        '/bin/sh',
-        scriptPath,
-      ],
-      env: procEnv,
-      inheritEnv: false,
-      logFile: c.logFile,
-    });
-    c.pid = c.proc.pid;
-    // terminate() may have run while the process was being spawned: it must not outlive the pod.
-    if (this.terminating) void c.proc.stop(0);
-    c.imageId = `dapr-ts-image://${image.program}`;
-    c.startedAtMs = Date.now();
-    c.state = { running: { startedAt: nowIso() } };
-    this.#startProbes(c, {
-      podIp: sb.ip,
-      ports: spec.ports ?? [],
-      pid: c.pid,
-      env: procEnv,
-      execPrefix: execPrefixOf(user),
-    });
-    this.#changed();
-    return true;
+      ].concat(['/bin/sh', scriptPath]),
+      imageId: `dapr-ts-image://${image.program}`,
+    };
+  }
+
+  /**
+   * A dapr-ts container from the image users install (npm run image): runc, started in the
+   * pod's network namespace, runs the container's command on the image's root filesystem
+   * (read-only when the securityContext says so) with its volumes, the pod's hosts file and
+   * resolv.conf, its environment and user (docs/node-agent.md).
+   */
+  async #imageLaunch(
+    c: ContainerRunner,
+    argv: string[],
+    env: Record<string, string>,
+    user: ContainerUser,
+  ): Promise<Launch | false> {
+    const scratch = this.#scratchOf(c);
+    let root: UnpackedImage;
+    let config: RuntimeConfig;
+    const sb = this.sandbox!;
+    try {
+      root = await this.deps.daprTsImage!();
+    } catch (err) {
+      return this.#waiting(c, 'ImageUnavailable', (err as Error).message);
+    }
+    try {
+      config = runtimeConfig(root, {
+        args: argv,
+        env,
+        uid: user.uid,
+        gid: user.gid,
+        groups: user.groups,
+        ...(c.spec.workingDir !== undefined ? { cwd: c.spec.workingDir } : {}),
+        hostname: this.hostname,
+        readOnlyRoot: c.spec.securityContext?.readOnlyRootFilesystem === true,
+        netns: `/var/run/netns/${sb.netns}`,
+        binds: [
+          ...this.#mountsOf(c.spec),
+          { source: join(sb.etcDir, 'hosts'), target: '/etc/hosts', readOnly: true },
+          { source: join(sb.etcDir, 'resolv.conf'), target: '/etc/resolv.conf', readOnly: true },
+        ],
+      });
+    } catch (err) {
+      return this.#waiting(c, 'CreateContainerError', (err as Error).message);
+    }
+    rmSync(scratch, { recursive: true, force: true });
+    mkdirSync(scratch, { recursive: true });
+    writeFileSync(join(scratch, 'config.json'), JSON.stringify(config));
+    return {
+      // runc joins the pod's namespace itself: `ip netns exec` would hide the host's cgroup
+      // mounts (it remounts /sys), which runc needs.
+      command: cachedBinary('runc'),
+      args: ['--root', join(scratch, 'runc'), 'run', '--bundle', scratch, c.name],
+      env: {},
+      imageId: `dapr-ts-image://${imageArchive()}`,
+    };
   }
 
   #startProbes(c: ContainerRunner, target: ProbeTarget): void {

@@ -1,7 +1,9 @@
 // charts/dapr on a real apiserver with pods run by the node agent: every variant's objects pass
 // server-side validation, `helm install` creates every object, our four services (started from
 // the rendered pod specs) and Dapr's scheduler become Ready, `helm test` passes, the documented
-// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs.
+// CRD upgrade works, and `helm uninstall` leaves nothing but the CRDs. Our services run from the
+// image users install (npm run image), under runc in the pods' network namespaces. Pod Security `restricted`
+// is enforced on dapr-system and the apps' namespace.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1Pod, V1PodList } from '@kubernetes/client-node';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -10,6 +12,8 @@ import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import { parseAllDocuments } from 'yaml';
 import { startTestEnvironment, type TestEnvironment } from '../../harness/environment.js';
+import { imageArchive } from '../../harness/oci-runtime.js';
+import { enforceRestricted } from '../../harness/pod-security.js';
 import { runId } from '../../../kit/testing/managed-process.js';
 import { Helm, run, type ToolResult } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
@@ -85,7 +89,7 @@ function verifiedUriSan(ip: string, port: number, ca: string): Promise<string | 
 async function admittedAppPod(
   name: string,
 ): Promise<Array<{ name: string; image: string; args?: string[] }>> {
-  await env.kubectl(['create', 'namespace', 'apps']);
+  await enforceRestricted((a) => env.kubectl(a), 'apps');
   await env.apply(`apiVersion: v1
 kind: Pod
 metadata:
@@ -95,9 +99,11 @@ metadata:
     dapr.io/enabled: "true"
     dapr.io/app-id: ${name}
 spec:
+  securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
   containers:
     - name: app
       image: dapr-ts/test-app:echo
+      securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
 `);
   const pod = await get<V1Pod>(`/api/v1/namespaces/apps/pods/${name}`);
   return (pod.spec?.containers ?? []).map((c) => ({ name: c.name, image: c.image ?? '', args: c.args }));
@@ -126,6 +132,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-chart-install-`));
   helm = new Helm();
   env = await startTestEnvironment({ agent: { backoff: { initialMs: 1000, maxMs: 5000 } } });
+  // The chart's defaults must pass Pod Security `restricted`, as OpenShift enforces it.
+  await enforceRestricted((a) => env.kubectl(a), NS);
 }, 180_000);
 
 afterAll(async () => {
@@ -205,6 +213,16 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     );
   }, 400_000);
 
+  it('runs our services from the image users install (its root filesystem, under runc)', async () => {
+    for (const app of WORKLOADS.filter((a) => a !== 'dapr-scheduler-server')) {
+      const [pod] = await readyPods(app, replicasOf(app), 10_000);
+      expect({ app, imageID: pod!.status!.containerStatuses![0]!.imageID }).toEqual({
+        app,
+        imageID: `dapr-ts-image://${imageArchive()}`,
+      });
+    }
+  });
+
   it('passes `helm test` (the hook pod checks every service)', async () => {
     const r = await helmIn(['test', 'dapr', '-n', NS, '--timeout', '3m'], 200_000);
     expect(r.stdout).toMatch(/TEST SUITE:\s+dapr-control-plane-health[\s\S]*Phase:\s+Succeeded/);
@@ -246,6 +264,29 @@ describe('helm install dapr ./charts/dapr -n dapr-system --create-namespace', ()
     expect(args).toContain(`--placement-host-address dapr-placement-server.${NS}.svc.cluster.local:50005`);
     expect(args).toContain(`--scheduler-host-address dapr-scheduler-server-a.${NS}.svc.cluster.local:443`);
     await env.kubectl(['delete', 'pod', '-n', 'apps', 'withscheduler', '--wait=false']);
+  });
+
+  it("enforces Pod Security restricted in the apps' namespace: a bare pod is refused, an injected one admitted", async () => {
+    // A pod without what `restricted` asks (no seccomp profile, privilege escalation allowed) is refused.
+    await expect(
+      env.apply(`apiVersion: v1
+kind: Pod
+metadata: { name: unrestricted, namespace: apps }
+spec:
+  containers:
+    - { name: app, image: dapr-ts/test-app:echo }
+`),
+    ).rejects.toThrow(/violates PodSecurity "restricted:latest"/);
+    // The app pod with its securityContext is admitted, daprd included, with the chart's defaults.
+    await admittedAppPod('restricted');
+    const pod = await get<V1Pod>('/api/v1/namespaces/apps/pods/restricted');
+    const daprd = pod.spec!.containers.find((c) => c.name === 'daprd');
+    expect(daprd?.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
+    await env.kubectl(['delete', 'pod', '-n', 'apps', 'restricted', '--wait=false']);
   });
 
   it('turns the scheduler off (global.scheduler.enabled=false): its objects go and daprd gets no scheduler address', async () => {

@@ -50,9 +50,11 @@ spec:
         dapr.io/app-port: "${APP_PORT}"
         dapr.io/sidecar-listen-addresses: "0.0.0.0"
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: app
           image: dapr-ts/test-app:actors
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           env:
             - name: APP_PORT
               value: "${APP_PORT}"

