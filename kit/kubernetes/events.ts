@@ -3,7 +3,8 @@
 // small queue that one background sender drains. Everything is bounded, as a retry loop (a
 // ReplicaSet controller re-creating a pod the injector declines, again and again) must not turn
 // into a flood of writes: identical events (same object and reason) are aggregated into one Event
-// whose `count` and `lastTimestamp` are patched at most once per `rewriteAfterMs`; the table of
+// whose `count` and `lastTimestamp` are patched at most once per `rewriteAfterMs` (so the count the
+// apiserver shows lags by at most that long's occurrences); the table of
 // known events, the queue and the write rate all have caps; overflow is dropped and counted.
 import { hostname } from 'node:os';
 import type { Logger } from '../logger.js';
@@ -34,7 +35,7 @@ export interface EventRecorderOptions {
   readonly log?: Logger;
   /** Events waiting to be written; more are dropped. Default 256. */
   readonly maxQueue?: number;
-  /** Distinct (object, reason) pairs remembered for aggregation; the oldest is forgotten. Default 4096. */
+  /** Distinct (object, reason) pairs remembered for aggregation; the stalest is forgotten. Default 4096, above maxQueue. */
   readonly maxTracked?: number;
   /** An aggregated Event is rewritten (count, lastTimestamp) at most this often. Default 60 s. */
   readonly rewriteAfterMs?: number;
@@ -173,10 +174,13 @@ export class EventRecorder {
   }
 
   #remember(key: string, t: Tracked): void {
-    while (this.#tracked.size >= this.#o.maxTracked) {
-      const oldest = this.#tracked.keys().next().value;
-      if (oldest === undefined) break;
-      this.#tracked.delete(oldest);
+    if (this.#tracked.size >= this.#o.maxTracked) {
+      // The stalest pair not waiting in the queue (the queue is far shorter than the table).
+      for (const [k, v] of this.#tracked) {
+        if (v.queued) continue;
+        this.#tracked.delete(k);
+        break;
+      }
     }
     this.#tracked.set(key, t);
   }
