@@ -55,7 +55,8 @@ export class MissingSidecarDetector {
   readonly #misplaced = new Set<string>();
   /** ReplicaSet uid (or name) → its Deployment (or itself). */
   readonly #owners = new Map<string, InvolvedObject>();
-  #lookups = 0;
+  /** Look-ups under way, so that the pods of one ReplicaSet share one GET. */
+  readonly #inFlight = new Map<string, Promise<InvolvedObject>>();
   #signal: AbortSignal | undefined;
 
   constructor(options: MissingSidecarDetectorOptions) {
@@ -92,10 +93,19 @@ export class MissingSidecarDetector {
   async #workloadOf(owner: InvolvedObject): Promise<InvolvedObject> {
     if (owner.kind !== 'ReplicaSet' || owner.apiVersion !== 'apps/v1') return owner;
     const cacheKey = owner.uid ?? `${owner.namespace}/${owner.name}`;
-    const known = this.#owners.get(cacheKey);
+    const known = this.#owners.get(cacheKey) ?? this.#inFlight.get(cacheKey);
     if (known !== undefined) return known;
-    if (this.#lookups >= MAX_LOOKUPS) return owner;
-    this.#lookups++;
+    if (this.#inFlight.size >= MAX_LOOKUPS) return owner;
+    const lookup = this.#lookUp(owner, cacheKey);
+    this.#inFlight.set(cacheKey, lookup);
+    try {
+      return await lookup;
+    } finally {
+      this.#inFlight.delete(cacheKey);
+    }
+  }
+
+  async #lookUp(owner: InvolvedObject, cacheKey: string): Promise<InvolvedObject> {
     let resolved: InvolvedObject;
     try {
       const rs = await this.#o.api.request<{ metadata?: Record<string, unknown> }>(
@@ -107,8 +117,6 @@ export class MissingSidecarDetector {
       if (!isNotFound(err))
         this.#o.log.debug(`Could not read ReplicaSet ${owner.namespace}/${owner.name}: ${String(err)}`);
       return owner; // not remembered: the next pod tries again
-    } finally {
-      this.#lookups--;
     }
     while (this.#owners.size >= MAX_OWNERS) {
       const oldest = this.#owners.keys().next().value;
