@@ -13,6 +13,8 @@ import { leaderOnlyRunner, type ElectorFactory } from './leadership.js';
 import type { OperatorMetrics } from './metrics.js';
 import type { OperatorOptions } from './options.js';
 import { ServiceReconciler } from './services/reconciler.js';
+import { MissingSidecarDetector } from './sidecars/detector.js';
+import { EventRecorder } from '../kit/kubernetes/events.js';
 import { DEPLOYMENT, ROLLOUT, STATEFUL_SET } from './services/workloads.js';
 
 export interface ReconcilePartsOptions {
@@ -72,6 +74,7 @@ export function reconcileParts(o: ReconcilePartsOptions): Runner[] {
     });
     leaderOnly.push({ name: 'service-reconciler', run: (signal) => reconciler.run(signal) });
   }
+  leaderOnly.push(missingSidecarPart(o));
   const log = logger('dapr.operator.leaderelection');
   parts.push(
     leaderOnlyRunner({
@@ -84,4 +87,43 @@ export function reconcileParts(o: ReconcilePartsOptions): Runner[] {
     }),
   );
   return parts;
+}
+
+/**
+ * The missing-sidecar detector (docs/operator.md, "When daprd is missing"), leader only like the
+ * Service reconciler. Its Events continue those a previous leader wrote within the hour instead
+ * of repeating them, and are rewritten at most hourly.
+ */
+function missingSidecarPart(o: ReconcilePartsOptions): Runner {
+  // Not an upstream series (docs/contracts/observability.md lists upstream's; this is ours).
+  const missing = o.registry.gauge({
+    name: 'dapr_operator_pods_without_sidecar',
+    help: 'The number of running or pending pods with dapr.io/enabled that have no daprd container.',
+    initialValue: 0,
+  });
+  const log = logger('dapr.operator.sidecars');
+  return {
+    name: 'missing-sidecar-detector',
+    run: async (signal) => {
+      const recorder = new EventRecorder({
+        api: o.api,
+        component: 'dapr-operator',
+        log,
+        adoptExisting: true,
+        rewriteAfterMs: 3_600_000,
+      });
+      const detector = new MissingSidecarDetector({
+        api: o.api,
+        namespace: o.options.watchNamespace,
+        recorder,
+        log,
+        onMissingCount: (count) => missing.set(count),
+      });
+      try {
+        await detector.run(signal);
+      } finally {
+        recorder.close();
+      }
+    },
+  };
 }

@@ -4,6 +4,7 @@
 // made and the allowed service accounts' UIDs listed before anything is served.
 import { existsSync, readFileSync } from 'node:fs';
 import { KubeClient } from '../kit/kubernetes/client.js';
+import { EventRecorder } from '../kit/kubernetes/events.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { logger, type Logger } from '../kit/logger.js';
 import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
@@ -22,6 +23,7 @@ import type { InjectorOptions } from './options.js';
 import { allowedCallers, type AllowedCaller } from './patcher/decisions.js';
 import { injectorSecurity } from './security.js';
 import { CaBundleKeeper } from './server/ca-bundle.js';
+import { declineReporter } from './server/decline-events.js';
 import { mutator } from './server/mutator.js';
 import { webhookHandler } from './server/webhook-handler.js';
 import { WebhookServer } from './server/webhook-server.js';
@@ -83,6 +85,7 @@ export class Injector implements ServicePart {
   readonly #parts: Runner[];
   /** The trust anchors the next injected sidecars get; follows the provider's updates. */
   #trustAnchors = '';
+  #events: EventRecorder | undefined;
 
   /**
    * Makes the apiserver client and lists the allowed UIDs, then the injector; undefined (after a
@@ -115,6 +118,9 @@ export class Injector implements ServicePart {
     );
     const mtls = new MtlsSetting(api, options.env.namespace, log);
     const components = new ComponentContainers(api, log);
+    // Why a pod that asks for Dapr got no sidecar, as Events on its owner (docs/injector.md).
+    const events = new EventRecorder({ api, component: 'dapr-sidecar-injector', log });
+    this.#events = events;
     const caBundle = new CaBundleKeeper({ api, log, health: targets.addTarget('webhook-configuration') });
     // Anchor changes reach both the webhook configuration and the next injected sidecars.
     security.addCaCertificateListener((update) => {
@@ -131,6 +137,7 @@ export class Injector implements ServicePart {
         metrics,
         // Upstream's webhook service logs under this scope (docs/contracts/observability.md §5).
         log: logger('dapr.injector.service'),
+        decided: declineReporter(events, logger('dapr.injector.service')),
         mutate: mutator({
           injector: settings.config,
           policy: { callers: settings.callers, uids },
@@ -168,6 +175,8 @@ export class Injector implements ServicePart {
   }
 
   run(signal: AbortSignal): Promise<void> {
+    // Pending Events are dropped at shutdown: the process must not wait on them.
+    signal.addEventListener('abort', () => this.#events?.close(), { once: true });
     return runGroup(this.#parts, signal);
   }
 }

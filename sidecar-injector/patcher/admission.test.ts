@@ -62,13 +62,14 @@ describe('injector §1.3 decision flow, in order', () => {
 
   it('the enabled gate comes before the caller check (no failure counted for disabled pods)', () => {
     const d = decide('Pod', testPod({ 'dapr.io/enabled': 'false' }), { username: 'bob' });
-    expect(d).toEqual({ kind: 'allow', reason: 'dapr.io/enabled is not "true"' });
+    expect(d).toEqual({ kind: 'allow', reason: 'dapr.io/enabled is not "true"', cause: 'enabled-not-true' });
   });
 
   it('the denial carries the upstream message for an empty app-id', () => {
     expect(decide('Pod', testPod({ 'dapr.io/enabled': 'true' }))).toEqual({
       kind: 'deny',
       message: 'value for the dapr.io/app-id annotation is empty',
+      cause: 'app-id-invalid',
     });
   });
 });

@@ -19,18 +19,30 @@ import { buildPatch } from './patch.js';
 /** The failure reason upstream counts in dapr_injector_sidecar_injection_failed_total. */
 export const FAILURE_POD_PATCH = 'pod_patch';
 
+/**
+ * Which rule kept daprd out of a pod, for the Event that tells the user why (docs/injector.md,
+ * "When daprd is missing"): the dapr.io/enabled gate, the caller check, the app-id check, or a
+ * failure while building the sidecar configuration.
+ */
+export type DeclineCause = 'enabled-not-true' | 'caller-not-allowed' | 'app-id-invalid' | 'config-failed';
+
 export type AdmissionDecision =
   /** Allowed without a patch; `failureReason` set when upstream counts it as a failure. */
-  | { readonly kind: 'allow'; readonly reason: string; readonly failureReason?: string }
+  | {
+      readonly kind: 'allow';
+      readonly reason: string;
+      readonly failureReason?: string;
+      readonly cause?: DeclineCause;
+    }
   | { readonly kind: 'patch'; readonly ops: readonly PatchOperation[]; readonly warnings: readonly string[] }
   /** allowed=false with this message: the pod is rejected whatever the failurePolicy. */
-  | { readonly kind: 'deny'; readonly message: string };
+  | { readonly kind: 'deny'; readonly message: string; readonly cause?: DeclineCause };
 
 /** What the configured pod gets: a patch, no patch (skip) or a rejection (deny). */
 export type PatchOutcome =
   | { readonly kind: 'patch'; readonly ops: readonly PatchOperation[]; readonly warnings: readonly string[] }
   | { readonly kind: 'skip'; readonly reason: string }
-  | { readonly kind: 'deny'; readonly message: string };
+  | { readonly kind: 'deny'; readonly message: string; readonly cause?: DeclineCause };
 
 export interface AdmissionInput {
   /** request.kind.kind */
@@ -47,9 +59,10 @@ function requestGate(input: AdmissionInput): AdmissionDecision | undefined {
   const notPod = requestIsNotForAPod(input.kind);
   if (notPod !== undefined) return { kind: 'allow', reason: notPod, failureReason: FAILURE_POD_PATCH };
   const disabled = daprIsNotEnabled(input.pod);
-  if (disabled !== undefined) return { kind: 'allow', reason: disabled };
+  if (disabled !== undefined) return { kind: 'allow', reason: disabled, cause: 'enabled-not-true' };
   const refused = callerIsNotAllowed(input.user, input.policy);
-  if (refused !== undefined) return { kind: 'allow', reason: refused, failureReason: FAILURE_POD_PATCH };
+  if (refused !== undefined)
+    return { kind: 'allow', reason: refused, failureReason: FAILURE_POD_PATCH, cause: 'caller-not-allowed' };
   return undefined;
 }
 
@@ -59,7 +72,7 @@ function configGate(pod: Pod, c: SidecarConfig): PatchOutcome | undefined {
   const present = sidecarIsAlreadyPresent(pod);
   if (present !== undefined) return { kind: 'skip', reason: present };
   const invalid = appIdIsInvalid(c.appId);
-  if (invalid !== undefined) return { kind: 'deny', message: invalid };
+  if (invalid !== undefined) return { kind: 'deny', message: invalid, cause: 'app-id-invalid' };
   return undefined;
 }
 

@@ -52,6 +52,7 @@ describe('mutator and the Components cache', () => {
     expect(m.decision).toEqual({
       kind: 'deny',
       message: 'error when fetching components: the Components are not listed yet',
+      cause: 'config-failed',
     });
     expect(m.appId).toBe('app');
   });

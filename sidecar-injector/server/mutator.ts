@@ -32,7 +32,11 @@ function decideOrDeny(decide: () => AdmissionDecision): AdmissionDecision {
   try {
     return decide();
   } catch (err) {
-    return { kind: 'deny', message: err instanceof Error ? err.message : String(err) };
+    return {
+      kind: 'deny',
+      message: err instanceof Error ? err.message : String(err),
+      cause: 'config-failed',
+    };
   }
 }
 

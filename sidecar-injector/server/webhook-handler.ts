@@ -33,6 +33,8 @@ export interface WebhookHandlerOptions {
   readonly metrics: InjectorMetrics;
   readonly log: Logger;
   readonly maxBodyBytes?: number;
+  /** Told every decision after the answer is sent (the decline Events); must not block. */
+  readonly decided?: (request: AdmissionRequestFacts, decision: AdmissionDecision) => void;
 }
 
 function pathOf(url: string | undefined): string {
@@ -98,6 +100,7 @@ export function webhookHandler(
     const body = encodeAdmissionResponse(request, decision);
     res.writeHead(200, { 'Content-Type': JSON_CONTENT_TYPE, 'Content-Length': Buffer.byteLength(body) });
     res.end(body);
+    options.decided?.(request, decision);
     switch (decision.kind) {
       case 'patch':
         log.info(`Sidecar injector succeeded injection for app '${appId}'`);

@@ -370,6 +370,10 @@ describe('default values', () => {
     expect(verbsOn(admin, 'customresourcedefinitions')).toEqual(['get', 'patch']);
     expect(verbsOn(admin, 'secrets')).toEqual(['get', 'list', 'watch']);
     expect(verbsOn(admin, 'pods')).toEqual(['delete', 'get', 'list', 'watch']);
+    // The missing-sidecar Events (docs/operator.md, "When daprd is missing").
+    expect(verbsOn(admin, 'events')).toEqual(['create', 'list', 'patch']);
+    expect(verbsOn(admin, 'replicasets')).toEqual(['get']);
+    expect(verbsOn(admin, 'daemonsets')).toEqual(['list', 'watch']);
     expect(verbsOn(rules('Role', 'dapr-operator'), 'leases')).toEqual([
       'create',
       'get',
@@ -397,6 +401,8 @@ describe('default values', () => {
       resourceNames: ['dapr-sidecar-injector'],
       verbs: ['patch'],
     });
+    // Why a pod got no sidecar, as Events on its owner in any namespace (docs/injector.md).
+    expect(verbsOn(injector, 'events')).toEqual(['create', 'patch']);
     // Nothing anywhere may touch everything.
     const text = (await render(helm)).text;
     expect(text).not.toMatch(/- ['"]?\*['"]?$/m);

@@ -10,7 +10,8 @@ import { TokenValidator } from '../../../kit/proto/sentry.js';
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { V1ConfigMap, V1Pod, V1PodList } from '@kubernetes/client-node';
 import { generateKeyPairSync, X509Certificate } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCsrPem } from '../../../kit/x509/csr-builder.js';
 import { SentryClient } from '../../../kit/security/sentry-client.js';
@@ -271,6 +272,153 @@ spec:
     const metrics = await (await fetch(`http://${injectorPod.status!.podIP}:9090/`)).text();
     expect(metrics).toMatch(/^dapr_injector_sidecar_injection_succeeded_total\{app_id="orders"\} [1-9]/m);
   });
+});
+
+interface CoreEvent {
+  metadata: { name: string };
+  involvedObject: { kind: string; name: string; uid?: string };
+  reason: string;
+  message: string;
+  type: string;
+  count: number;
+  source?: { component?: string };
+}
+
+/** The Events our injector wrote with `reason` in `namespace` whose object's name starts with `prefix`. */
+async function injectorEvents(namespace: string, reason: string, prefix: string): Promise<CoreEvent[]> {
+  const selector = encodeURIComponent(`reason=${reason}`);
+  const list = await get<{ items: CoreEvent[] }>(
+    `/api/v1/namespaces/${namespace}/events?fieldSelector=${selector}`,
+  );
+  return list.items.filter(
+    (e) => e.involvedObject.name.startsWith(prefix) && e.source?.component === 'dapr-sidecar-injector',
+  );
+}
+
+function waitInjectorEvent(namespace: string, reason: string, prefix: string): Promise<CoreEvent> {
+  return waitFor(async () => (await injectorEvents(namespace, reason, prefix))[0], {
+    what: `a ${reason} Event on ${namespace}/${prefix}*`,
+    timeoutMs: 60_000,
+  }).catch((err: Error) => {
+    throw new Error(`${err.message}\n${env.logTails('dapr-system', 'dapr-sidecar-injector')}`);
+  });
+}
+
+function deploymentYaml(name: string, annotations: Record<string, string>): string {
+  return `
+apiVersion: apps/v1
+kind: Deployment
+metadata: { name: ${name}, namespace: default }
+spec:
+  replicas: 1
+  selector: { matchLabels: { app: ${name} } }
+  template:
+    metadata:
+      labels: { app: ${name} }
+      annotations: ${JSON.stringify(annotations)}
+    spec:
+      containers: [{ name: app, image: dapr-ts/test-app:echo }]
+`;
+}
+
+// docs/injector.md, "When daprd is missing": each decline leaves a Warning Event on the pod's owner.
+describe('a pod that asks for Dapr and is declined: the injector says why in an Event on its owner', () => {
+  it('dapr.io/enabled: "yes": InvalidDaprEnabledAnnotation on the ReplicaSet, and the pod runs without daprd', async () => {
+    await env.apply(deploymentYaml('yesapp', { 'dapr.io/enabled': 'yes', 'dapr.io/app-id': 'yesapp' }));
+    const event = await waitInjectorEvent('default', 'InvalidDaprEnabledAnnotation', 'yesapp-');
+    expect(event.type).toBe('Warning');
+    expect(event.involvedObject.kind).toBe('ReplicaSet');
+    expect(event.message).toContain('dapr.io/enabled: "yes"');
+    expect(event.message).toContain('dapr.io/enabled: "true"');
+    const rs = await get<{ metadata: { uid: string } }>(
+      `/apis/apps/v1/namespaces/default/replicasets/${event.involvedObject.name}`,
+    );
+    expect(event.involvedObject.uid).toBe(rs.metadata.uid);
+    const pods = (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dyesapp')).items;
+    expect(pods.length).toBeGreaterThan(0);
+    expect(pods[0]!.spec!.containers.map((c) => c.name)).toEqual(['app']);
+    await env.kubectl(['delete', 'deployment', 'yesapp', '-n', 'default', '--wait=false']);
+  }, 120_000);
+
+  it('an invalid app-id (the pod is rejected, the ReplicaSet retries): one InvalidDaprAppId Event, not one per retry', async () => {
+    await env.apply(deploymentYaml('badid', { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'Bad_Id' }));
+    const event = await waitInjectorEvent('default', 'InvalidDaprAppId', 'badid-');
+    expect(event.involvedObject.kind).toBe('ReplicaSet');
+    expect(event.message).toContain('invalid app id "Bad_Id"');
+    // The ReplicaSet controller keeps re-creating the pod (with its own backoff); each decline
+    // is aggregated into the same Event, never a new one per attempt.
+    await new Promise((resolve) => setTimeout(resolve, 5_000));
+    const retries = (
+      await get<{ items: CoreEvent[] }>(
+        `/api/v1/namespaces/default/events?fieldSelector=${encodeURIComponent('reason=FailedCreate')}`,
+      )
+    ).items.filter((e) => e.involvedObject.name.startsWith('badid-'));
+    expect(retries.reduce((n, e) => n + (e.count || 1), 0)).toBeGreaterThan(1);
+    expect(await injectorEvents('default', 'InvalidDaprAppId', 'badid-')).toHaveLength(1);
+    await env.kubectl(['delete', 'deployment', 'badid', '-n', 'default', '--wait=false']);
+  }, 120_000);
+
+  it("a caller that may not inject (a custom controller): DaprInjectionCallerNotAllowed on the pod's owner", async () => {
+    // A controller's service account that is not on the allow list creates a pod for its custom
+    // object (a ConfigMap stands in for it), as operators such as workflow engines do.
+    await env.apply(`
+apiVersion: v1
+kind: ConfigMap
+metadata: { name: job-owner, namespace: default }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata: { name: pod-maker, namespace: default }
+rules: [{ apiGroups: [''], resources: [pods], verbs: [create, get, list, delete] }]
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata: { name: pod-maker, namespace: default }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: Role, name: pod-maker }
+subjects: [{ kind: ServiceAccount, name: builder, namespace: default }]
+`);
+    const owner = await get<{ metadata: { uid: string } }>('/api/v1/namespaces/default/configmaps/job-owner');
+    const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-declined-'));
+    try {
+      const file = join(dir, 'pod.json');
+      writeFileSync(
+        file,
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Pod',
+          metadata: {
+            generateName: 'job-owner-',
+            namespace: 'default',
+            labels: { app: 'job-owner' },
+            annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'jobs' },
+            ownerReferences: [
+              {
+                apiVersion: 'v1',
+                kind: 'ConfigMap',
+                name: 'job-owner',
+                uid: owner.metadata.uid,
+                controller: true,
+              },
+            ],
+          },
+          spec: { containers: [{ name: 'app', image: 'dapr-ts/test-app:echo' }] },
+        }),
+      );
+      const created = await env.kubectl(['create', '-f', file, '--as=system:serviceaccount:default:builder']);
+      expect(created.stderr).toBe('');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    const event = await waitInjectorEvent('default', 'DaprInjectionCallerNotAllowed', 'job-owner');
+    expect(event.involvedObject).toMatchObject({
+      kind: 'ConfigMap',
+      name: 'job-owner',
+      uid: owner.metadata.uid,
+    });
+    expect(event.message).toContain('system:serviceaccount:default:builder');
+    expect(event.message).toContain('allowedServiceAccounts');
+    await env.kubectl(['delete', 'pods', '-n', 'default', '-l', 'app=job-owner', '--wait=false']);
+  }, 120_000);
 });
 
 /** An app container as it was before the injector added its variables. */

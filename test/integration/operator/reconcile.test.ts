@@ -90,7 +90,9 @@ function workloadBody(w: Workload, namespace: string): Record<string, unknown> {
   return {
     apiVersion: 'apps/v1',
     kind: w.kind,
-    metadata: { name: w.name, namespace, annotations: { 'dapr.io/enabled': 'true' } },
+    // Dapr's annotations belong on the pod template only: on the Deployment itself they are the
+    // mistake the missing-sidecar detector reports (docs/operator.md).
+    metadata: { name: w.name, namespace },
     spec: {
       replicas: w.replicas ?? 0,
       ...(w.paused === true ? { paused: true } : {}),
@@ -307,6 +309,7 @@ beforeAll(async () => {
     { what: 'the dapr.io CRDs to be established' },
   );
   await env.apply(upstreamFixture('base.yaml'));
+  await env.apply(MISSING_SIDECAR_RBAC);
   await env.apply(upstreamFixture('sentry.yaml'));
   await readyPod('dapr-sentry');
   await api.post('/api/v1/namespaces', { metadata: { name: DIFF_NS } });
@@ -322,6 +325,50 @@ const ours: { services: Record<string, unknown>; subscriptions: Record<string, u
   services: {},
   subscriptions: {},
 };
+
+/** What our chart adds to upstream's operator rules for the missing-sidecar Events (charts/dapr/charts/dapr_rbac). */
+const MISSING_SIDECAR_RBAC = `
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRole
+metadata: { name: dapr-operator-missing-sidecar }
+rules:
+  - { apiGroups: [apps], resources: [daemonsets], verbs: [list, watch] }
+  - { apiGroups: [apps], resources: [replicasets], verbs: [get] }
+  - { apiGroups: [''], resources: [events], verbs: [create, patch, list] }
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: { name: dapr-operator-missing-sidecar }
+roleRef: { apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: dapr-operator-missing-sidecar }
+subjects: [{ kind: ServiceAccount, name: dapr-operator, namespace: dapr-system }]
+`;
+
+interface CoreEvent {
+  involvedObject: { kind: string; name: string; uid?: string };
+  reason: string;
+  message: string;
+  type: string;
+  count: number;
+  source?: { component?: string };
+}
+
+/** Waits for the Event with `reason` on `kind/name` in `namespace`. */
+function waitEvent(namespace: string, kind: string, name: string, reason: string): Promise<CoreEvent> {
+  const selector = encodeURIComponent(
+    `involvedObject.kind=${kind},involvedObject.name=${name},reason=${reason}`,
+  );
+  return waitFor(
+    async () =>
+      (
+        await api.get<{ items: CoreEvent[] }>(
+          `/api/v1/namespaces/${namespace}/events?fieldSelector=${selector}`,
+        )
+      ).items[0],
+    { what: `a ${reason} Event on ${kind} ${namespace}/${name}`, timeoutMs: 60_000 },
+  ).catch((err: Error) => {
+    throw new Error(`${err.message}\n${podLogs('dapr-operator')}`);
+  });
+}
 
 describe('our operator in the cluster', () => {
   let operator: V1Pod;
@@ -348,6 +395,62 @@ describe('our operator in the cluster', () => {
     expect(Buffer.from(crd.spec.conversion.webhook.clientConfig.caBundle, 'base64').toString()).toBe(anchors);
     // It runs as the pod's non-root user.
     expect(readFileSync(`/proc/${operatorPid(operator)}/status`, 'utf8')).toMatch(/^Uid:\s+65532\s/m);
+  }, 120_000);
+
+  // No injector runs in this suite: every pod that asks for Dapr is created without its webhook
+  // being called, as when the injector is down and its failurePolicy is Ignore.
+  it('records DaprSidecarMissing on the Deployment whose pod runs without daprd, and counts the pod', async () => {
+    await api.post('/apis/apps/v1/namespaces/default/deployments', {
+      ...workloadBody(
+        {
+          kind: 'Deployment',
+          name: 'unwebhooked',
+          annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'unwebhooked' },
+          replicas: 1,
+        },
+        'default',
+      ),
+    });
+    const deployment = await api.get<{ metadata: { uid: string } }>(
+      '/apis/apps/v1/namespaces/default/deployments/unwebhooked',
+    );
+    const event = await waitEvent('default', 'Deployment', 'unwebhooked', 'DaprSidecarMissing');
+    expect(event.type).toBe('Warning');
+    expect(event.involvedObject.uid).toBe(deployment.metadata.uid);
+    expect(event.source?.component).toBe('dapr-operator');
+    expect(event.message).toContain('failurePolicy is Ignore');
+    expect(event.message).toContain('kubectl rollout restart -n default deployment/unwebhooked');
+    await waitFor(async () => (await metricOf(operator, 'dapr_operator_pods_without_sidecar')) === 1, {
+      what: 'dapr_operator_pods_without_sidecar to count the pod',
+      timeoutMs: 30_000,
+    });
+    // Scaled to zero, the pod goes and so does the count; the Event stays (one, not one per update).
+    await api.delete('/apis/apps/v1/namespaces/default/deployments/unwebhooked');
+    await waitFor(async () => (await metricOf(operator, 'dapr_operator_pods_without_sidecar')) === 0, {
+      what: 'dapr_operator_pods_without_sidecar to drop to 0',
+      timeoutMs: 60_000,
+    });
+    const selector = encodeURIComponent('involvedObject.name=unwebhooked,reason=DaprSidecarMissing');
+    const all = await api.get<{ items: CoreEvent[] }>(
+      `/api/v1/namespaces/default/events?fieldSelector=${selector}`,
+    );
+    expect(all.items).toHaveLength(1);
+  }, 120_000);
+
+  it('records DaprAnnotationNotOnPodTemplate on a Deployment with dapr.io/enabled on its own metadata only', async () => {
+    const body = workloadBody(
+      { kind: 'Deployment', name: 'misannotated', annotations: {}, paused: true },
+      'default',
+    );
+    const meta = body.metadata as Record<string, unknown>;
+    await api.post('/apis/apps/v1/namespaces/default/deployments', {
+      ...body,
+      metadata: { ...meta, annotations: { 'dapr.io/enabled': 'true', 'dapr.io/app-id': 'misannotated' } },
+    });
+    const event = await waitEvent('default', 'Deployment', 'misannotated', 'DaprAnnotationNotOnPodTemplate');
+    expect(event.type).toBe('Warning');
+    expect(event.message).toContain('spec.template.metadata.annotations');
+    await api.delete('/apis/apps/v1/namespaces/default/deployments/misannotated');
   }, 120_000);
 
   it('gives a Dapr Deployment its <app-id>-dapr Service with the upstream shape', async () => {

@@ -1,0 +1,141 @@
+// What the operator reads from pods and workloads to tell why daprd is missing (docs/operator.md,
+// "When daprd is missing"), reduced on arrival so that memory grows only with the findings: a pod
+// that asks for Dapr (dapr.io/enabled truthy) and is alive but has no daprd container, and a
+// Deployment, StatefulSet or DaemonSet whose own metadata carries dapr.io/enabled while its pod
+// template does not (the injector reads only the pod's annotations).
+import { isTruthy } from '../../kit/go-values.js';
+import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
+import type { InvolvedObject } from '../../kit/kubernetes/events.js';
+import { podEventTarget, type OwnedMetadata } from '../../kit/kubernetes/owner.js';
+
+/** The container the injector adds (docs/contracts/injector-and-chart.md §3). */
+export const DAPRD_CONTAINER = 'daprd';
+
+interface RawMeta extends OwnedMetadata {
+  readonly namespace?: unknown;
+  readonly annotations?: unknown;
+  readonly deletionTimestamp?: unknown;
+}
+
+interface RawPod {
+  readonly metadata?: RawMeta;
+  readonly spec?: {
+    readonly containers?: readonly { readonly name?: unknown }[];
+    readonly initContainers?: readonly { readonly name?: unknown }[];
+  };
+  readonly status?: { readonly phase?: unknown };
+}
+
+/** A pod after reduction; `missing` only when it asks for Dapr and runs without daprd. */
+export interface PodSidecarState {
+  /** `namespace/name` */
+  readonly key: string;
+  readonly missing?: { readonly name: string; readonly target: InvolvedObject };
+}
+
+function annotation(meta: RawMeta | undefined, key: string): string | undefined {
+  const all = meta?.annotations;
+  if (all === null || typeof all !== 'object') return undefined;
+  const v = (all as Record<string, unknown>)[key];
+  return typeof v === 'string' ? v : undefined;
+}
+
+function hasDaprd(pod: RawPod): boolean {
+  const all = [...(pod.spec?.containers ?? []), ...(pod.spec?.initContainers ?? [])];
+  return all.some((c) => c?.name === DAPRD_CONTAINER);
+}
+
+/** Pending (phase may not be set yet) or Running, and not being deleted. */
+function isAlive(pod: RawPod): boolean {
+  const phase = pod.status?.phase;
+  return (
+    pod.metadata?.deletionTimestamp == null &&
+    (phase === undefined || phase === 'Pending' || phase === 'Running')
+  );
+}
+
+export function reducePod(raw: unknown): PodSidecarState | undefined {
+  const pod = raw as RawPod | null;
+  const meta = pod?.metadata;
+  if (typeof meta?.name !== 'string' || typeof meta.namespace !== 'string') return undefined;
+  const key = `${meta.namespace}/${meta.name}`;
+  if (!isTruthy(annotation(meta, DAPR_ANNOTATIONS.enabled)) || hasDaprd(pod!) || !isAlive(pod!))
+    return { key };
+  const target = podEventTarget(meta, meta.namespace);
+  return target === undefined ? { key } : { key, missing: { name: meta.name, target } };
+}
+
+export interface WorkloadKindRef {
+  readonly group: string;
+  readonly version: string;
+  readonly kind: string;
+  readonly plural: string;
+}
+
+export const WORKLOAD_KINDS: readonly WorkloadKindRef[] = [
+  { group: 'apps', version: 'v1', kind: 'Deployment', plural: 'deployments' },
+  { group: 'apps', version: 'v1', kind: 'StatefulSet', plural: 'statefulsets' },
+  { group: 'apps', version: 'v1', kind: 'DaemonSet', plural: 'daemonsets' },
+];
+
+interface RawWorkload {
+  readonly metadata?: RawMeta;
+  readonly spec?: { readonly template?: { readonly metadata?: RawMeta } };
+}
+
+/** A workload after reduction; `misplaced` when dapr.io/enabled is on it but not on its pod template. */
+export interface WorkloadAnnotationState {
+  /** `Kind/namespace/name` */
+  readonly key: string;
+  readonly misplaced?: InvolvedObject;
+}
+
+export function reduceWorkloadAnnotations(
+  kind: WorkloadKindRef,
+): (raw: unknown) => WorkloadAnnotationState | undefined {
+  return (raw) => {
+    const obj = raw as RawWorkload | null;
+    const meta = obj?.metadata;
+    if (typeof meta?.name !== 'string' || typeof meta.namespace !== 'string') return undefined;
+    const key = `${kind.kind}/${meta.namespace}/${meta.name}`;
+    const onWorkload = isTruthy(annotation(meta, DAPR_ANNOTATIONS.enabled));
+    const onTemplate = annotation(obj!.spec?.template?.metadata, DAPR_ANNOTATIONS.enabled) !== undefined;
+    if (!onWorkload || onTemplate || meta.deletionTimestamp != null) return { key };
+    return {
+      key,
+      misplaced: {
+        apiVersion: `${kind.group}/${kind.version}`,
+        kind: kind.kind,
+        namespace: meta.namespace,
+        name: meta.name,
+        ...(typeof meta.uid === 'string' && meta.uid !== '' ? { uid: meta.uid } : {}),
+      },
+    };
+  };
+}
+
+export const MISSING_SIDECAR_REASON = 'DaprSidecarMissing';
+export const MISPLACED_ANNOTATION_REASON = 'DaprAnnotationNotOnPodTemplate';
+
+const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
+
+export function missingSidecarMessage(pod: string, target: InvolvedObject): string {
+  const recreate = RESTARTABLE.has(target.kind)
+    ? `kubectl rollout restart -n ${target.namespace} ${target.kind.toLowerCase()}/${target.name}`
+    : `delete the pod (kubectl delete pod -n ${target.namespace} ${pod}) so that it is created again`;
+  return (
+    `pod ${pod} asks for Dapr (${DAPR_ANNOTATIONS.enabled}) but runs without the daprd sidecar. ` +
+    'If an Event from dapr-sidecar-injector on this object names a reason, the injector declined the pod for it; ' +
+    'otherwise its webhook was not called when the pod was created: the pod was created before the sidecar ' +
+    'injector was ready, or the webhook was unreachable and its failurePolicy is Ignore. Check that the ' +
+    `dapr-sidecar-injector pods are Ready, then recreate the pods: ${recreate}.`
+  );
+}
+
+export function misplacedAnnotationMessage(target: InvolvedObject): string {
+  return (
+    `${target.kind} ${target.name} has ${DAPR_ANNOTATIONS.enabled} in its own metadata.annotations, but not in ` +
+    "its pod template: the sidecar injector reads only the pod's annotations, so its pods get no daprd. Move the " +
+    'dapr.io/* annotations to spec.template.metadata.annotations.'
+  );
+}
