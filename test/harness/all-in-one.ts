@@ -36,6 +36,12 @@ export interface AllInOneStartOptions {
   readonly name?: string;
   /** Wait for /healthz 200 (default); false when the caller provides the trust anchors first. */
   readonly waitHealthy?: boolean;
+  /** Placement with --tls-enabled, as the chart runs it (default true). */
+  readonly placementTls?: boolean;
+  /** More flags at the end of a service's group. */
+  readonly groupArgs?: Readonly<
+    Partial<Record<'sentry' | 'placement' | 'operator' | 'injector', readonly string[]>>
+  >;
 }
 
 export async function allInOnePorts(): Promise<AllInOnePorts> {
@@ -53,15 +59,20 @@ export async function allInOnePorts(): Promise<AllInOnePorts> {
 
 /** The command line: common flags, then each service's group (docs/all-in-one.md). */
 export function allInOneArgs(o: AllInOneStartOptions, ports: AllInOnePorts): string[] {
+  const extra = o.groupArgs ?? {};
+  const tls = o.placementTls ?? true;
   return [
     ...['--kubeconfig', o.cluster.kubeconfigPath, '--log-level', 'info'],
     ...['--healthz-port', String(ports.healthz), '--metrics-port', String(ports.metrics)],
-    ...['sentry', '--port', String(ports.sentry), '--trust-domain', 'cluster.local'],
-    ...['placement', '--port', String(ports.placement), '--tls-enabled', '--trust-domain', 'cluster.local'],
-    ...['--trust-anchors-file', o.anchorsFile],
+    ...['sentry', '--port', String(ports.sentry), '--trust-domain', 'cluster.local', ...(extra.sentry ?? [])],
+    ...['placement', '--port', String(ports.placement)],
+    ...(tls
+      ? ['--tls-enabled', '--trust-domain', 'cluster.local', '--trust-anchors-file', o.anchorsFile]
+      : []),
+    ...(extra.placement ?? []),
     ...['operator', '--port', String(ports.operator), '--webhook-server-port', String(ports.operatorWebhook)],
-    ...['--trust-anchors-file', o.anchorsFile],
-    ...['injector', '--port', String(ports.injector)],
+    ...['--trust-anchors-file', o.anchorsFile, ...(extra.operator ?? [])],
+    ...['injector', '--port', String(ports.injector), ...(extra.injector ?? [])],
   ];
 }
 
