@@ -7,7 +7,7 @@
 #   /etc/passwd, group    the user 65532 (nonroot) and the group 0 (root) the files belong to
 #   /app/dist             the services and kit compiled with tsconfig.build.json (no tests)
 #   /app/node_modules     production dependencies only (npm ci --omit=dev)
-#   /sentry /placement /operator /injector /healthcheck   entry points (#! into node)
+#   /sentry /placement /operator /injector /all-in-one /healthcheck   entry points (#! into node)
 #   /LICENSE, /licenses/  dapr-ts's license, Node's, and the Debian copyright files of the libraries
 #
 # No shell, no package manager. umoci (fetch.sh oci-tools) lays out the image; the archive is
@@ -45,7 +45,7 @@ mkdir -p "$out_dir" "$CACHE/stamps" "$CACHE/build"
 inputs_hash() {
   {
     printf 'node=%s %s\n' "$NODE_VERSION" "$NODE_INTEGRITY"
-    find kit sentry placement operator sidecar-injector -type f -name '*.ts' ! -name '*.test.ts' \
+    find kit sentry placement operator sidecar-injector all-in-one -type f -name '*.ts' ! -name '*.test.ts' \
       ! -path '*/testing/*' -print0 | sort -z | xargs -0 sha256sum
     sha256sum package.json package-lock.json tsconfig.json tsconfig.build.json LICENSE image/build.sh
   } | sha256sum | cut -d' ' -f1
@@ -105,7 +105,7 @@ mkdir -p "$rootfs/etc" "$rootfs/tmp"
 printf 'root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n' >"$rootfs/etc/passwd"
 printf 'root:x:0:\nnonroot:x:65532:\n' >"$rootfs/etc/group"
 # Distroless' Go images carry the same user: the chart's runAsNonRoot checks the numeric UID.
-for pair in sentry:sentry placement:placement operator:operator injector:sidecar-injector healthcheck:kit/healthcheck; do
+for pair in sentry:sentry placement:placement operator:operator injector:sidecar-injector all-in-one:all-in-one healthcheck:kit/healthcheck; do
   entry=${pair%%:*} dir=${pair#*:}
   [[ -f $rootfs/app/dist/$dir/main.js ]] || die "dist/$dir/main.js was not compiled"
   # No shell in the image: the kernel runs these through their #! line, straight into node.
@@ -118,7 +118,7 @@ cp LICENSE "$rootfs/LICENSE"
 # the image but /tmp (Node's temporary files; the chart mounts an emptyDir there where needed).
 chown -R 0:0 "$rootfs"
 chmod -R u=rwX,g=rX,o=rX "$rootfs"
-chmod 0755 "$rootfs/nodejs/bin/node" "$rootfs"/{sentry,placement,operator,injector,healthcheck}
+chmod 0755 "$rootfs/nodejs/bin/node" "$rootfs"/{sentry,placement,operator,injector,all-in-one,healthcheck}
 chmod 1777 "$rootfs/tmp"
 
 # --- the OCI image ------------------------------------------------------------------------

@@ -11,6 +11,14 @@ export interface HealthTarget {
 export class HealthTargets {
   readonly #ready = new Map<string, boolean>();
 
+  /**
+   * A view that registers its targets here as `<prefix>/<name>`: the all-in-one process runs
+   * four services behind one /healthz, and each registers its own `security-provider`.
+   */
+  scoped(prefix: string): HealthTargets {
+    return new ScopedHealthTargets(this, prefix);
+  }
+
   /** Registers a target, not ready. Names are unique: a second registration is a bug. */
   addTarget(name: string): HealthTarget {
     if (this.#ready.has(name)) throw new Error(`health target already registered: ${name}`);
@@ -49,5 +57,41 @@ export class HealthTargets {
   /** Shutdown: everything reports not ready, so /healthz answers 503 while stopping. */
   markAllNotReady(): void {
     for (const name of this.#ready.keys()) this.#ready.set(name, false);
+  }
+}
+
+/** What HealthTargets.scoped returns: registrations are prefixed, questions are the whole set's. */
+class ScopedHealthTargets extends HealthTargets {
+  readonly #root: HealthTargets;
+  readonly #prefix: string;
+
+  constructor(root: HealthTargets, prefix: string) {
+    super();
+    this.#root = root;
+    this.#prefix = prefix;
+  }
+
+  override scoped(prefix: string): HealthTargets {
+    return this.#root.scoped(`${this.#prefix}/${prefix}`);
+  }
+
+  override addTarget(name: string): HealthTarget {
+    return this.#root.addTarget(`${this.#prefix}/${name}`);
+  }
+
+  override removeTarget(name: string): void {
+    this.#root.removeTarget(`${this.#prefix}/${name}`);
+  }
+
+  override isHealthy(): boolean {
+    return this.#root.isHealthy();
+  }
+
+  override unhealthyTargets(): string[] {
+    return this.#root.unhealthyTargets();
+  }
+
+  override markAllNotReady(): void {
+    this.#root.markAllNotReady();
   }
 }

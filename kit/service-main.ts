@@ -8,6 +8,8 @@ import { HealthzServer, type RouteHandler } from './healthz.js';
 import { MetricsServer } from './metrics-server.js';
 import type { MetricsRegistry } from './metrics.js';
 import { HealthTargets } from './health-targets.js';
+import type { KubeClient } from './kubernetes/client.js';
+import type { Signer } from './security/provider.js';
 import { configureLogging, logger, type Logger } from './logger.js';
 import type { OptionsOutcome } from './options.js';
 import { checkNotRoot } from './root-check.js';
@@ -145,6 +147,16 @@ export interface ServiceDeps<O> {
   readonly log: Logger;
   /** The service declares its metrics here; the exporter serves them. */
   readonly registry: MetricsRegistry;
+  /**
+   * An apiserver client to use instead of connecting one of its own (the all-in-one process
+   * shares one among its services); the service then leaves closing it to the owner.
+   */
+  readonly kube?: KubeClient;
+  /**
+   * How the service's SVID provider gets its certificate; default SignCertificate to sentry over
+   * gRPC/TLS. The all-in-one process passes its in-process sentry (docs/all-in-one.md).
+   */
+  readonly sign?: Signer;
 }
 
 /** A whole service as one part of its process (sentry/sentry.ts, placement/placement.ts, …). */

@@ -1,11 +1,15 @@
 // ESLint rule: imports between the top-level folders go one way (docs/architecture.md §2).
-// A service imports kit/ and itself; kit/ imports only kit/; test/ is imported only by test/
-// and bench/ (the benchmarks run on the test harness). Only relative specifiers can name our
+// A service imports kit/ and itself; kit/ imports only kit/; all-in-one/ (the composition root
+// that runs the four services in one process) imports the services and kit/ and is imported by
+// no service and not by kit/; test/ is imported only by test/ and bench/ (the benchmarks run on
+// the test harness). Only relative specifiers can name our
 // folders, so package imports are not looked at.
 import { dirname, isAbsolute, join, normalize, relative, sep } from 'node:path';
 
 export const SERVICES = ['sentry', 'placement', 'operator', 'sidecar-injector'];
-const OURS = new Set([...SERVICES, 'kit', 'test', 'bench']);
+/** The one folder that may import the services: the all-in-one process. */
+export const COMPOSITION_ROOT = 'all-in-one';
+const OURS = new Set([...SERVICES, COMPOSITION_ROOT, 'kit', 'test', 'bench']);
 
 /** Why `from` may not import `to` (top-level folders), or undefined when it may. */
 export function forbidden(from, to) {
@@ -14,6 +18,11 @@ export function forbidden(from, to) {
     return to === 'kit' ? undefined : `a service imports kit/ and itself, not ${to}/`;
   }
   if (from === 'kit') return `kit/ imports no service and no test code (${to}/)`;
+  if (from === COMPOSITION_ROOT) {
+    return to === 'kit' || SERVICES.includes(to)
+      ? undefined
+      : `${COMPOSITION_ROOT}/ imports the services and kit/, not ${to}/`;
+  }
   if (to === 'test' && from !== 'bench') return 'only test/ and bench/ import test/';
   return undefined;
 }

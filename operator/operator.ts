@@ -43,10 +43,14 @@ export class Operator implements ServicePart {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    const { options, env, log, targets, registry } = this.#deps;
-    const kube = new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
-      userAgent: 'dapr-operator',
-    });
+    const { options, env, log, targets, registry, sign } = this.#deps;
+    const owned =
+      this.#deps.kube === undefined
+        ? new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
+            userAgent: 'dapr-operator',
+          })
+        : undefined;
+    const kube = this.#deps.kube ?? owned!;
     try {
       const bootstrap = await loadBootstrap(kube, options.namespace, options.configName, signal);
       log.info(
@@ -58,6 +62,7 @@ export class Operator implements ServicePart {
         env,
         log: logger('dapr.runtime.security'),
         health: this.#securityTarget,
+        ...(sign === undefined ? {} : { sign }),
       });
       const informers = new Informers({
         api: kube,
@@ -101,7 +106,7 @@ export class Operator implements ServicePart {
         signal,
       );
     } finally {
-      kube.close();
+      owned?.close();
     }
   }
 }

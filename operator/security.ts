@@ -3,7 +3,7 @@
 // same certificate also serves the conversion webhook to kube-apiserver.
 import type { HealthTarget } from '../kit/health-targets.js';
 import type { Logger } from '../kit/logger.js';
-import { SecurityProvider } from '../kit/security/provider.js';
+import { SecurityProvider, type Signer } from '../kit/security/provider.js';
 import type { BootstrapSettings } from './bootstrap.js';
 import type { OperatorOptions } from './options.js';
 import { CONTROL_PLANE_APP_IDS } from '../kit/dapr/control-plane.js';
@@ -14,6 +14,8 @@ export interface OperatorSecurityInput {
   readonly env: NodeJS.ProcessEnv;
   readonly log: Logger;
   readonly health: HealthTarget;
+  /** Default: SignCertificate to sentry over gRPC (the all-in-one mode signs in-process). */
+  readonly sign?: Signer;
 }
 
 export function operatorSecurity({
@@ -22,6 +24,7 @@ export function operatorSecurity({
   env,
   log,
   health,
+  sign,
 }: OperatorSecurityInput): SecurityProvider {
   return new SecurityProvider({
     appId: options.sentryLocalIdentity || CONTROL_PLANE_APP_IDS.operator,
@@ -32,6 +35,7 @@ export function operatorSecurity({
     keyAlgorithm: 'rsa',
     kubernetesMode: true,
     env,
+    ...(sign === undefined ? {} : { sign }),
     log,
     health,
   });

@@ -33,7 +33,7 @@ export class Placement implements ServicePart {
   readonly #parts: Runner[];
 
   /** Builds every part and registers its health target, so /healthz is 503 until all are ready. */
-  constructor({ options, env, targets, log, registry, mode }: PlacementDeps) {
+  constructor({ options, env, targets, log, registry, mode, kube, sign }: PlacementDeps) {
     const metrics = placementMetrics(registry); // the leader gauges are present, at 0, from startup
     // The readiness target keeps upstream's name: there it means "raft started".
     const leadershipHealth = targets.addTarget('placement-raft-leadership');
@@ -43,6 +43,7 @@ export class Placement implements ServicePart {
           env,
           logger('dapr.runtime.security'),
           targets.addTarget('security-provider'),
+          sign,
         )
       : undefined;
     let listening: () => void = () => undefined;
@@ -69,6 +70,7 @@ export class Placement implements ServicePart {
       mode.kind === 'single'
         ? singleReplica({ metrics, health: leadershipHealth })
         : new LeaseLeadership({
+            ...(kube === undefined ? {} : { api: kube }),
             kubeconfig: options.kubeconfig,
             env,
             namespace: options.namespace,

@@ -8,6 +8,7 @@ import { abortableDelay } from '../kit/kubernetes/list-watch.js';
 import type { HealthTarget } from '../kit/health-targets.js';
 import { logger } from '../kit/logger.js';
 import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
+import type { Signer } from '../kit/security/provider.js';
 import { runGroup, type Runner } from '../kit/runner.js';
 import { generateBundle } from './ca/bundle.js';
 import { pollForChanges, watchDirectories, type ChangeSource } from './ca/changes.js';
@@ -69,13 +70,36 @@ export class Sentry implements ServicePart {
         : undefined;
   }
 
+  /**
+   * A Signer for SVID providers in this same process (the all-in-one mode): it signs through the
+   * CA sentry serves with, without gRPC and without a token, since nothing outside the process
+   * reaches it. Fails (the provider retries) until the CA is loaded.
+   */
+  readonly signer: Signer = async (request) => {
+    const service = this.#signService;
+    if (service === undefined) throw new Error('the in-process sentry is not signing yet');
+    const { options } = this.#deps;
+    const response = await service.signInProcess({
+      id: request.id,
+      namespace: request.namespace,
+      trustDomain: request.trustDomain,
+      csrPem: request.csrPem,
+      controlPlaneTrustDomain: options.trustDomain,
+    });
+    return { workloadCertificate: response.workloadCertificate };
+  };
+
+  #signService: SignService | undefined;
+
   async run(signal: AbortSignal): Promise<void> {
     const { options, env } = this.#deps;
-    const kube = this.#kubernetes
-      ? new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
-          userAgent: 'dapr-sentry',
-        })
-      : undefined;
+    const owned =
+      this.#kubernetes && this.#deps.kube === undefined
+        ? new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
+            userAgent: 'dapr-sentry',
+          })
+        : undefined;
+    const kube = this.#kubernetes ? (this.#deps.kube ?? owned) : undefined;
     try {
       const config = kube
         ? await loadKubernetesConfig(kube, options.namespace, options.configName)
@@ -83,7 +107,8 @@ export class Sentry implements ServicePart {
       this.#logConfig(config);
       await this.#runWith(config, kube, signal);
     } finally {
-      kube?.close();
+      this.#signService = undefined;
+      owned?.close();
     }
   }
 
@@ -149,6 +174,7 @@ export class Sentry implements ServicePart {
       clusterDomain,
       ...(jwt === undefined ? {} : { jwt }),
     });
+    this.#signService = service;
     const server = new SentryServer({
       port: options.port,
       listenAddress: options.listenAddress,

@@ -95,9 +95,11 @@ export class Injector implements ServicePart {
     const { options, env, log } = deps;
     let api: KubeClient;
     try {
-      api = new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
-        userAgent: 'dapr-sidecar-injector',
-      });
+      api =
+        deps.kube ??
+        new KubeClient(await loadKubeConnection({ kubeconfig: options.kubeconfig, env }), {
+          userAgent: 'dapr-sidecar-injector',
+        });
     } catch (err) {
       log.fatal(`Error creating the Kubernetes client: ${err instanceof Error ? err.message : String(err)}`);
       return undefined;
@@ -115,6 +117,7 @@ export class Injector implements ServicePart {
       env,
       logger('dapr.runtime.security'),
       targets.addTarget('security-provider'),
+      deps.sign,
     );
     const mtls = new MtlsSetting(api, options.env.namespace, log);
     const components = new ComponentContainers(api, log);

@@ -7,14 +7,7 @@ import { Client, credentials } from '@grpc/grpc-js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { freePorts } from '../../kit/testing/ports.js';
-import {
-  emptyHost,
-  encodeHost,
-  HostOperation,
-  REPORT_DAPR_STATUS_PATH,
-  type Host,
-} from '../../placement/proto/placement.js';
-import { decodeString, readFields } from '../../kit/proto/wire.js';
+import { Daprd } from './daprd.js';
 import { daprBinDir, repoRoot } from '../../test/deps/paths.js';
 import { rssMiB } from '../../test/harness/service-probes.js';
 
@@ -81,60 +74,6 @@ async function startOurs(): Promise<Server> {
     child.on('exit', () => reject(new Error('our placement exited')));
   });
   return { name: 'ts', address: `127.0.0.1:${port}`, child };
-}
-
-/** operation and version of a PlacementOrder; the tables (field 1) are skipped, not decoded. */
-interface OrderHeader {
-  operation: string;
-  version: number;
-}
-
-function decodeHeader(buf: Buffer): OrderHeader {
-  const h = { operation: '', version: 0 };
-  for (const f of readFields(buf)) {
-    if (f.number === 2) h.operation = decodeString(f);
-    else if (f.number === 3) h.version = f.uint;
-  }
-  return h;
-}
-
-/** One simulated daprd: reports once, then acks every order as daprd does. */
-class Daprd {
-  unlocked = -1;
-  /** The server ended the stream (e.g. kicked at the round timeout because we acked too late). */
-  failed = false;
-  #version = 0;
-  readonly #call;
-
-  constructor(
-    client: Client,
-    readonly name: string,
-    entities: string[],
-  ) {
-    this.#call = client.makeBidiStreamRequest(REPORT_DAPR_STATUS_PATH, encodeHost, decodeHeader);
-    this.#call.on('data', (o: OrderHeader) => this.#order(o));
-    this.#call.on('error', () => (this.failed = true));
-    this.#call.write(this.#msg({ name, entities, apiLevel: 20, operation: HostOperation.REPORT }));
-  }
-
-  close(): void {
-    this.#call.end();
-  }
-
-  #msg(fields: Partial<Host>): Host {
-    return { ...emptyHost(), id: `app-${this.name}`, namespace: 'default', ...fields };
-  }
-
-  #order(o: OrderHeader): void {
-    if (o.operation === 'lock') this.#version = o.version;
-    if (o.operation === 'unlock') this.unlocked = o.version;
-    const op = { lock: HostOperation.LOCK, update: HostOperation.UPDATE, unlock: HostOperation.UNLOCK }[
-      o.operation as 'lock'
-    ];
-    this.#call.write(
-      this.#msg({ operation: op, version: o.operation === 'update' ? this.#version : o.version }),
-    );
-  }
 }
 
 async function measure(server: Server, n: number): Promise<Record<string, number | string>> {

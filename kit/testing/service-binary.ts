@@ -5,7 +5,7 @@ import { httpRequest } from './http.js';
 import { ManagedProcess } from './managed-process.js';
 import { freePorts } from './ports.js';
 
-export type ServiceName = 'sentry' | 'placement' | 'operator' | 'sidecar-injector';
+export type ServiceName = 'sentry' | 'placement' | 'operator' | 'sidecar-injector' | 'all-in-one';
 
 /** The compiled entry point; this file is dist/kit/testing/…, the services are dist/<service>/. */
 export function binaryPath(service: ServiceName): string {

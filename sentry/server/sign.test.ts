@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
 import { generateBundle } from '../ca/bundle.js';
 import { CertificateAuthority } from '../ca/ca.js';
 import { createCsrPem } from '../../kit/x509/csr-builder.js';
@@ -66,6 +67,33 @@ describe('sentry §1 request pipeline', () => {
     const s = service({ ca: () => undefined, defaultValidator: TokenValidator.JWKS });
     await expect(s.sign(signRequest({ certificateSigningRequest: csr }))).rejects.toMatchObject({
       kind: 'unavailable',
+    });
+  });
+});
+
+describe('in-process signing (the all-in-one mode, docs/all-in-one.md)', () => {
+  const inProcess = {
+    namespace: 'dapr-system',
+    trustDomain: 'cluster.local',
+    controlPlaneTrustDomain: 'cluster.local',
+    csrPem: csr,
+  };
+
+  it('signs a control-plane id in sentry’s namespace without any validator', async () => {
+    const s = service({ validators: new Map() });
+    const res = await s.signInProcess({ ...inProcess, id: 'dapr-placement' });
+    const leaf = new X509Certificate(res.workloadCertificate);
+    expect(leaf.subjectAltName).toContain('spiffe://cluster.local/ns/dapr-system/dapr-placement');
+    expect(res.trustChainCertificates[0]).toEqual(bundle.trustAnchorsPem);
+  });
+
+  it.each([
+    ['a workload id', { id: 'orders' }],
+    ['another namespace', { id: 'dapr-operator', namespace: 'team' }],
+    ['another trust domain', { id: 'dapr-injector', trustDomain: 'td.example' }],
+  ])('refuses %s', async (_what, overrides) => {
+    await expect(service().signInProcess({ ...inProcess, ...overrides })).rejects.toMatchObject({
+      kind: 'validation',
     });
   });
 });

@@ -12,6 +12,17 @@ import {
 } from '../../kit/proto/sentry.js';
 import type { Validator } from '../validator/validator.js';
 import type { JwtIssuer } from '../jwt/issuer.js';
+import { isControlPlaneAppId } from '../../kit/dapr/control-plane.js';
+
+/** A control-plane service of sentry's own process asking for its SVID. */
+export interface InProcessSignRequest {
+  readonly id: string;
+  readonly namespace: string;
+  readonly trustDomain: string;
+  readonly csrPem: Buffer;
+  /** Sentry's --trust-domain: the only one it signs control-plane ids in. */
+  readonly controlPlaneTrustDomain: string;
+}
 
 /** Each audience costs a signature: bound what one request can ask for. */
 export const MAX_JWT_AUDIENCES = 64;
@@ -54,6 +65,42 @@ export class SignService {
       throw new SentryError('validation', `at most ${MAX_JWT_AUDIENCES} JWT audiences may be requested`);
     }
     const { trustDomain } = await this.#validator(request.tokenValidator).validate(request);
+    return this.#issue(request, trustDomain);
+  }
+
+  /**
+   * For a caller in sentry's own process (the all-in-one mode's placement, operator and
+   * injector): no token, as no one outside the process reaches this path, and so only the
+   * control-plane ids in sentry's namespace and trust domain.
+   */
+  async signInProcess(request: InProcessSignRequest): Promise<SignCertificateResponse> {
+    if (!isControlPlaneAppId(request.id) || request.namespace !== this.#options.controlPlaneNamespace) {
+      throw new SentryError(
+        'validation',
+        `in-process signing is for the control plane only, not ${request.namespace}/${request.id}`,
+      );
+    }
+    if (request.trustDomain !== request.controlPlaneTrustDomain) {
+      throw new SentryError(
+        'validation',
+        `trust domain ${request.trustDomain} is not the control plane's (${request.controlPlaneTrustDomain})`,
+      );
+    }
+    return this.#issue(
+      {
+        id: request.id,
+        namespace: request.namespace,
+        trustDomain: request.trustDomain,
+        token: '',
+        tokenValidator: TokenValidator.UNKNOWN,
+        certificateSigningRequest: request.csrPem,
+        jwtAudiences: [],
+      },
+      request.trustDomain,
+    );
+  }
+
+  async #issue(request: SignCertificateRequest, trustDomain: string): Promise<SignCertificateResponse> {
     const csr = await readCsr(request.certificateSigningRequest);
     const ca = this.#options.ca();
     if (ca === undefined) throw new SentryError('unavailable', 'the certificate authority is not ready');

@@ -45,6 +45,10 @@ describe('the import direction rule', () => {
       'kit/ imports no service',
     ],
     ['kit/testing/wait.ts', "import '../../test/harness/pods.js';", 'kit/ imports no service'],
+    ['sentry/sentry.ts', "import { run } from '../all-in-one/app.js';", 'not all-in-one/'],
+    ['kit/service-main.ts', "import type { O } from '../all-in-one/options.js';", 'kit/ imports no service'],
+    ['all-in-one/app.ts', "import { s } from '../test/harness/pods.js';", 'not test/'],
+    ['all-in-one/app.ts', "import { b } from '../bench/report.js';", 'not bench/'],
   ])('refuses %s: %s', (file, code, why) => {
     const found = violations(file, code);
     expect(found).toHaveLength(1);
@@ -57,6 +61,10 @@ describe('the import direction rule', () => {
     ['test/integration/x.test.ts', "import { z } from '../../sentry/ca/ca.js';"],
     ['bench/sentry/run.ts', "import { z } from '../../test/harness/pods.js';"],
     ['sentry/sentry.ts', "import { credentials } from '@grpc/grpc-js';"],
+    ['all-in-one/app.ts', "import { Sentry } from '../sentry/sentry.js';"],
+    ['all-in-one/app.ts', "import { Injector } from '../sidecar-injector/injector.js';"],
+    ['all-in-one/app.ts', "import { logger } from '../kit/logger.js';"],
+    ['test/integration/all-in-one/x.test.ts', "import { run } from '../../../all-in-one/app.js';"],
   ])('allows %s: %s', (file, code) => {
     expect(violations(file, code)).toEqual([]);
   });
@@ -68,6 +76,14 @@ describe('the import direction rule', () => {
     expect(forbidden('operator', 'sentry')).toBeDefined();
     expect(forbidden('kit', 'test')).toBeDefined();
     expect(forbidden('sentry', 'bench')).toBeDefined();
+    // The composition root alone may import every service.
+    for (const service of ['sentry', 'placement', 'operator', 'sidecar-injector']) {
+      expect(forbidden('all-in-one', service)).toBeUndefined();
+      expect(forbidden(service, 'all-in-one')).toBeDefined();
+    }
+    expect(forbidden('all-in-one', 'kit')).toBeUndefined();
+    expect(forbidden('kit', 'all-in-one')).toBeDefined();
+    expect(forbidden('all-in-one', 'test')).toBeDefined();
   });
 
   it('eslint.config.js applies it to every TypeScript file as an error', () => {
@@ -79,9 +95,16 @@ describe('the import direction rule', () => {
 
   it('the whole tree obeys it', () => {
     const found: string[] = [];
-    const files = ['kit', 'sentry', 'placement', 'operator', 'sidecar-injector', 'test', 'bench'].flatMap(
-      sourcesUnder,
-    );
+    const files = [
+      'kit',
+      'sentry',
+      'placement',
+      'operator',
+      'sidecar-injector',
+      'all-in-one',
+      'test',
+      'bench',
+    ].flatMap(sourcesUnder);
     expect(files.length).toBeGreaterThan(300);
     for (const f of files) {
       for (const message of violations(f, readFileSync(join(REPO, f), 'utf8')))

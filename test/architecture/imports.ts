@@ -6,12 +6,13 @@ import { fileURLToPath } from 'node:url';
 
 export const REPO = normalize(join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..'));
 
-/** The four services' and the healthcheck's main modules: what the image runs. */
+/** The four services', the all-in-one process's and the healthcheck's main modules: what the image runs. */
 export const ENTRY_POINTS = [
   'sentry/main.ts',
   'placement/main.ts',
   'operator/main.ts',
   'sidecar-injector/main.ts',
+  'all-in-one/main.ts',
   'kit/healthcheck/main.ts',
 ];
 

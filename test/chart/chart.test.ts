@@ -9,6 +9,7 @@ import { parseAllDocuments } from 'yaml';
 import { repoRoot } from '../deps/paths.js';
 import { runId } from '../../kit/testing/managed-process.js';
 import { Helm } from '../harness/tools.js';
+import { parseOptions as parseAllInOneOptions } from '../../all-in-one/options.js';
 import {
   chartDir,
   render,
@@ -491,6 +492,95 @@ describe('high availability (global.ha.enabled)', () => {
         'dapr-placement-server-0=dapr-placement-server-0.dapr-placement-server.dapr-system.svc.cluster.local:8201,dapr-placement-server-1=dapr-placement-server-1.dapr-placement-server.dapr-system.svc.cluster.local:8201,dapr-placement-server-2=dapr-placement-server-2.dapr-placement-server.dapr-system.svc.cluster.local:8201',
       ]),
     );
+  });
+});
+
+describe('the all-in-one mode (global.allInOne.enabled, docs/all-in-one.md)', () => {
+  const ALL_IN_ONE = ['global.allInOne.enabled=true', 'global.allInOne.replicaCount=2'];
+
+  it('is off by default: no dapr-control-plane objects', async () => {
+    const { objects } = await render(helm);
+    expect(objects.filter((o) => o.metadata.name === 'dapr-control-plane')).toEqual([]);
+  });
+
+  it("renders one StatefulSet running /all-in-one in place of the four services' workloads", async () => {
+    const { objects } = await render(helm, { set: ALL_IN_ONE });
+    expect(workloads(objects).map((w) => `${w.obj.kind}/${w.obj.metadata.name}`)).toEqual(
+      expect.arrayContaining(['StatefulSet/dapr-control-plane', 'StatefulSet/dapr-scheduler-server']),
+    );
+    expect(workloads(objects)).toHaveLength(2);
+    const { obj, pod } = workloads(objects).find((w) => w.obj.metadata.name === 'dapr-control-plane')!;
+    expect((obj.spec as { replicas: number }).replicas).toBe(2);
+    expect(pod.metadata.labels.app).toBe('dapr-control-plane');
+    expect(pod.spec.serviceAccountName).toBe('dapr-control-plane');
+    const container = pod.spec.containers[0]!;
+    expect(container.command).toEqual(['/all-in-one']);
+    expect(container.image).toBe('ghcr.io/dapr-ts/dapr-ts:1.18.3');
+    // The four services' ports, the injector's named `https` as its Service targets it.
+    expect(container.ports?.map((p) => [p.name, p.containerPort])).toEqual(
+      expect.arrayContaining([
+        ['sentry-grpc', 50001],
+        ['placement-api', 50005],
+        ['operator-grpc', 6500],
+        ['webhook', 19443],
+        ['https', 4000],
+      ]),
+    );
+  });
+
+  it('passes a command line the all-in-one parser accepts, with HA placement peers named by pod', async () => {
+    const { objects } = await render(helm, { set: ALL_IN_ONE });
+    const container = workloads(objects).find((w) => w.obj.metadata.name === 'dapr-control-plane')!.pod.spec
+      .containers[0]!;
+    const env: Record<string, string> = { NAMESPACE: 'dapr-system' };
+    for (const e of container.env ?? []) if (e.value !== undefined) env[e.name] = e.value;
+    const argv = (container.args ?? []).map((a) => a.replace('$(POD_NAME)', 'dapr-control-plane-1'));
+    const outcome = parseAllInOneOptions(argv, env);
+    expect(outcome.kind).toBe('run');
+    if (outcome.kind !== 'run') return;
+    const o = outcome.options;
+    expect([o.healthzPort, o.metrics.port]).toEqual([8080, 9090]);
+    expect(o.sentry.port).toBe(50001);
+    expect(o.placement.raftId).toBe('dapr-control-plane-1');
+    expect(o.placement.raftPeers).toHaveLength(2);
+    expect(o.placement.tlsEnabled).toBe(true);
+    expect(o.operator.apiPort).toBe(6500);
+    expect(o.injector.port).toBe(4000);
+  });
+
+  it('keeps the Service names and ports, selecting the all-in-one pods', async () => {
+    const { find } = await render(helm, { set: ALL_IN_ONE });
+    for (const name of [
+      'dapr-sentry',
+      'dapr-placement-server',
+      'dapr-api',
+      'dapr-webhook',
+      'dapr-sidecar-injector',
+    ]) {
+      const spec = find('Service', name).spec as { selector: Record<string, string> };
+      expect(spec.selector).toEqual({ app: 'dapr-control-plane' });
+    }
+  });
+
+  it("binds one ServiceAccount to each of the four services' roles (their union)", async () => {
+    const { objects } = await render(helm, { set: ALL_IN_ONE });
+    expect(objects.filter((o) => o.kind === 'ServiceAccount').map((o) => o.metadata.name)).toContain(
+      'dapr-control-plane',
+    );
+    const bound = objects
+      .filter((o) => o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding')
+      .filter((o) => (o.subjects as Array<{ name: string }>).some((s) => s.name === 'dapr-control-plane'))
+      .map((o) => `${o.kind}/${o.metadata.name}`)
+      .sort();
+    expect(bound).toEqual([
+      'ClusterRoleBinding/dapr-injector',
+      'ClusterRoleBinding/dapr-operator-admin',
+      'ClusterRoleBinding/dapr-sentry',
+      'RoleBinding/dapr-injector',
+      'RoleBinding/dapr-operator',
+      'RoleBinding/dapr-placement',
+      'RoleBinding/dapr-sentry',
+    ]);
   });
 });
 

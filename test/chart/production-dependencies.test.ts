@@ -1,14 +1,14 @@
 // The image installs package.json's `dependencies` only (npm ci --omit=dev), so they must be
 // exactly what the shipped modules import: a missing one breaks a service at start-up, a surplus
-// one only grows the image. "Shipped" is what tsconfig.build.json compiles (the four services and
-// kit, without tests and testing helpers); the check reads the compiled JavaScript in dist/.
+// one only grows the image. "Shipped" is what tsconfig.build.json compiles (the four services, the
+// all-in-one process and kit, without tests and testing helpers); it reads the compiled dist/.
 import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { join, relative } from 'node:path';
 import { repoRoot } from '../deps/paths.js';
 
-const SHIPPED = ['kit', 'sentry', 'placement', 'operator', 'sidecar-injector'];
+const SHIPPED = ['kit', 'sentry', 'placement', 'operator', 'sidecar-injector', 'all-in-one'];
 
 const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
   dependencies: Record<string, string>;

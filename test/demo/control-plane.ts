@@ -27,6 +27,23 @@ export interface InstallOptions {
   readonly appNamespaces?: readonly string[];
 }
 
+/**
+ * The chart's all-in-one mode with `replicas` replicas: one StatefulSet dapr-control-plane in
+ * place of the four services' workloads (docs/all-in-one.md).
+ */
+export function allInOneInstall(replicas: number): InstallOptions {
+  return {
+    sets: ['global.allInOne.enabled=true', `global.allInOne.replicaCount=${replicas}`],
+    replicas: {
+      'dapr-sentry': 0,
+      'dapr-operator': 0,
+      'dapr-sidecar-injector': 0,
+      'dapr-placement-server': 0,
+      'dapr-control-plane': replicas,
+    },
+  };
+}
+
 /** Workloads of a default install, by their `app` label, with their replica counts. */
 function workloads(opts: InstallOptions): Array<[string, number]> {
   const defaults: Record<string, number> = {

@@ -15,7 +15,12 @@ import { startTestEnvironment, type TestEnvironment } from '../harness/environme
 import { startRedis, type TestRedis } from '../harness/redis.js';
 import { Helm } from '../harness/tools.js';
 import { waitFor } from '../../kit/testing/wait.js';
-import { CONTROL_PLANE_NAMESPACE, installControlPlane } from './control-plane.js';
+import {
+  allInOneInstall,
+  CONTROL_PLANE_NAMESPACE,
+  installControlPlane,
+  type InstallOptions,
+} from './control-plane.js';
 import { helloWorldManifests } from './hello-world.js';
 
 const say = (msg: string): void => void process.stdout.write(`[dapr-ts] ${msg}\n`);
@@ -91,6 +96,14 @@ async function reportSidecar(env: TestEnvironment, nodeapp: V1Pod): Promise<Node
   return followOrders(env, nodeapp.metadata?.name ?? '');
 }
 
+/** --all-in-one=<replicas>: the chart's all-in-one mode (docs/all-in-one.md) instead of four workloads. */
+function installOptions(argv: readonly string[]): InstallOptions {
+  const replicas = Number(
+    /^--all-in-one=(\d+)$/.exec(argv.find((a) => a.startsWith('--all-in-one=')) ?? '')?.[1] ?? 0,
+  );
+  return replicas > 0 ? allInOneInstall(replicas) : {};
+}
+
 async function main(): Promise<void> {
   const exitWhenReady = process.argv.includes('--exit-when-ready');
   fetchDependencies();
@@ -126,7 +139,7 @@ async function main(): Promise<void> {
     );
     // Pod Security `restricted` on dapr-system only: `default` stays open for what the user tries
     // next (`kubectl create deployment …`, printed below). The daprd suites enforce it there too.
-    await installControlPlane(env, helm, say, { appNamespaces: [] });
+    await installControlPlane(env, helm, say, { ...installOptions(process.argv), appNamespaces: [] });
 
     redis = await startRedis({ host: env.network.hostIp, password: randomBytes(12).toString('hex') });
     say(`redis-server listening on ${redis.host}:${redis.port} (password in Secret default/redis)`);

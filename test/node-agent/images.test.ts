@@ -7,6 +7,7 @@ const present = new Set([
   '/cache/dapr/operator',
   '/repo/dist/sentry/main.js',
   '/repo/dist/sidecar-injector/main.js',
+  '/repo/dist/all-in-one/main.js',
   '/repo/dist/test/apps/echo.js',
   '/usr/bin/node',
   '/bin/sh',
@@ -104,6 +105,9 @@ describe('resolveImage', () => {
     });
     expect(resolveImage('dapr-ts:dev', ['injector'], [], paths())).toMatchObject({
       args: ['/repo/dist/sidecar-injector/main.js'],
+    });
+    expect(resolveImage('dapr-ts:dev', ['/all-in-one'], ['sentry'], paths())).toMatchObject({
+      args: ['/repo/dist/all-in-one/main.js', 'sentry'],
     });
     expect(resolveImage('dapr-ts:dev', ['operator'], [], paths())).toMatchObject({
       ok: false,

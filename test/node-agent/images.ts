@@ -67,6 +67,8 @@ export const DAPR_TS_SERVICES: Readonly<Record<string, string>> = {
   placement: 'dist/placement/main.js',
   operator: 'dist/operator/main.js',
   injector: 'dist/sidecar-injector/main.js',
+  // The four in one process (global.allInOne.enabled, docs/all-in-one.md).
+  'all-in-one': 'dist/all-in-one/main.js',
   // The chart's `helm test` check (the image's /healthcheck).
   healthcheck: 'dist/kit/healthcheck/main.js',
 };

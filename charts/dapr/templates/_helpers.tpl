@@ -280,3 +280,15 @@ spec:
     matchLabels:
       app: {{ .app }}
 {{- end -}}
+
+{{/*
+The `app` label a control-plane Service selects: the service's own workload, or with
+global.allInOne.enabled the one all-in-one StatefulSet (docs/all-in-one.md). dict: ctx, app
+*/}}
+{{- define "dapr.selectorApp" -}}
+{{- if .ctx.Values.global.allInOne.enabled -}}
+dapr-control-plane
+{{- else -}}
+{{ .app }}
+{{- end -}}
+{{- end -}}

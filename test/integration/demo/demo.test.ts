@@ -5,17 +5,17 @@
 // back from Redis (none lost), and the recovery time of each restart is reported.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { V1Pod } from '@kubernetes/client-node';
-import { binDir, daprBinDir, repoRoot } from '../../deps/paths.js';
+import { daprBinDir, repoRoot } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { processesOfRun } from '../../harness/reaper.js';
-import { kubectl, run } from '../../harness/tools.js';
+import { kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
 import { workloadSvid } from '../../harness/workload-svid.js';
+import { containerLogs, controlPlanePods, expectNoOrderLost, placementRuntimes, say } from './walkthrough.js';
 
 let dir = '';
 let demo: ManagedProcess | undefined;
@@ -105,40 +105,6 @@ describe('npm start (the local cluster with our control plane and the hello-worl
   }, 900_000);
 });
 
-const say = (msg: string): void => void process.stdout.write(`[walkthrough] ${msg}\n`);
-
-interface PodSummary {
-  readonly uid: string;
-  readonly ip: string;
-  readonly ready: boolean;
-}
-
-async function controlPlanePods(kubeconfig: string, app: string): Promise<PodSummary[]> {
-  const r = await kubectl(['-n', 'dapr-system', 'get', 'pods', '-l', `app=${app}`, '-o', 'json'], {
-    kubeconfig,
-  });
-  const list = JSON.parse(r.stdout) as { items: V1Pod[] };
-  return list.items
-    .filter((p) => p.metadata?.deletionTimestamp === undefined)
-    .map((p) => ({
-      uid: p.metadata?.uid ?? '',
-      ip: p.status?.podIP ?? '',
-      ready: p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true,
-    }));
-}
-
-/** How many daprd streams the placement server at `ip` holds (its dapr_placement_runtimes_total). */
-async function placementRuntimes(ip: string): Promise<number> {
-  try {
-    const text = await (
-      await fetch(`http://${ip}:9090/metrics`, { signal: AbortSignal.timeout(2000) })
-    ).text();
-    return Number(/^dapr_placement_runtimes_total(?:\{[^}]*\})? (\S+)$/m.exec(text)?.[1] ?? 0);
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * Deletes the pod of each of our services twice, as an admin (or an eviction) would, and times
  * the recovery: until the replacement pod is Ready and, for placement, until both daprds (nodeapp
@@ -204,53 +170,6 @@ async function restartEachServiceTwice(kubeconfig: string, podsDir: string): Pro
       say(`restart ${round} of ${app}: new pod Ready after ${readyMs} ms${detail}`);
     }
   }
-}
-
-/** Every log of `container` in the pods whose directory starts with `podPrefix`, concatenated. */
-function containerLogs(podsDir: string, podPrefix: string, container: string): string {
-  return readdirSync(podsDir)
-    .filter((d) => d.startsWith(podPrefix))
-    .flatMap((d) => {
-      const dir = join(podsDir, d, 'logs', container);
-      return existsSync(dir) ? readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')) : [];
-    })
-    .join('');
-}
-
-/** Every order pythonapp sent (it resends a failed one) is in Redis under nodeapp's key order-<n>. */
-async function expectNoOrderLost(kubeconfig: string, demoLog: string, podsDir: string): Promise<void> {
-  const sent = (): string => containerLogs(podsDir, 'default_pythonapp-', 'python');
-  const lastSent = (text: string): number =>
-    Math.max(0, ...[...text.matchAll(/^Sent order (\d+): HTTP 200$/gm)].map((m) => Number(m[1])));
-  // A few more orders after the last restart.
-  const afterRestarts = lastSent(sent());
-  await waitFor(() => lastSent(sent()) >= afterRestarts + 3, {
-    what: 'three more orders after the restarts',
-    timeoutMs: 60_000,
-  });
-  const log = sent();
-  const last = lastSent(log);
-  const failures = [...log.matchAll(/^Order \d+ failed: .*$/gm)].map((m) => m[0]);
-  const redis = /redis-cli -h (\S+) -p (\d+)/.exec(demoLog);
-  expect(redis).not.toBeNull();
-  const password = Buffer.from(
-    (await kubectl(['get', 'secret', 'redis', '-o', 'jsonpath={.data.redis-password}'], { kubeconfig }))
-      .stdout,
-    'base64',
-  ).toString();
-  const cli = await run(join(binDir, 'redis-cli'), [
-    ...['-h', redis![1]!, '-p', redis![2]!, '-a', password, '--no-auth-warning'],
-    ...['--scan', '--pattern', 'nodeapp||order-*'],
-  ]);
-  expect(cli.code).toBe(0);
-  const stored = new Set(cli.stdout.split('\n').filter(Boolean));
-  const missing: number[] = [];
-  for (let n = 1; n <= last; n++) if (!stored.has(`nodeapp||order-${n}`)) missing.push(n);
-  say(
-    `${last} orders sent, ${stored.size} stored in Redis, ${failures.length} attempts failed and were resent`,
-  );
-  for (const f of failures.slice(0, 10)) say(`  ${f}`);
-  expect(missing).toEqual([]);
 }
 
 /**

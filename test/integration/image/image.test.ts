@@ -123,7 +123,19 @@ describe('the dapr-ts image under runc (arbitrary UID, group 0, read-only root)'
     const paths = walk(image.rootfs);
     const top = readdirSync(image.rootfs).sort();
     expect(top).toEqual(
-      ['LICENSE', 'app', 'etc', 'healthcheck', 'injector', 'lib', 'lib64', 'licenses', 'nodejs', 'operator']
+      [
+        'LICENSE',
+        'all-in-one',
+        'app',
+        'etc',
+        'healthcheck',
+        'injector',
+        'lib',
+        'lib64',
+        'licenses',
+        'nodejs',
+        'operator',
+      ]
         .concat(['placement', 'sentry', 'tmp'])
         .sort(),
     );

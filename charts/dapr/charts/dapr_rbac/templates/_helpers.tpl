@@ -47,6 +47,12 @@ subjects:
   - kind: ServiceAccount
     name: {{ .subject }}
     namespace: {{ .subjectNamespace | default .ctx.Release.Namespace }}
+  {{- /* The all-in-one process holds the union of the four services' permissions. */}}
+  {{- if and .ctx.Values.global.allInOne.enabled (has .subject (list "dapr-sentry" "dapr-placement" "dapr-operator" "dapr-injector")) }}
+  - kind: ServiceAccount
+    name: dapr-control-plane
+    namespace: {{ .ctx.Release.Namespace }}
+  {{- end }}
 roleRef:
   apiGroup: rbac.authorization.k8s.io
   kind: {{ .kind }}
