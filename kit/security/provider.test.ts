@@ -1,7 +1,10 @@
-// The parts of the SVID provider that need no CA: token selection and renewal timing. The full
-// request/verify/rotate cycle against sentry's CA is in placement/security.test.ts (kit may
-// not depend on a service, not even in tests).
+// The parts of the SVID provider that need no CA: token selection, renewal timing and the anchors
+// watch. The full request/verify/rotate cycle is in placement/security.test.ts.
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { logger } from '../logger.js';
+import { recordingLogger } from '../testing/logger.js';
 import { TokenValidator } from '../proto/sentry.js';
 import { describe, expect, it } from '@jest/globals';
 import {
@@ -80,5 +83,45 @@ describe('renewal', () => {
     });
     expect(provider.spiffeId).toBe('spiffe://cluster.local/ns/dapr-system/dapr-placement');
     expect(provider.sentryId).toBe('spiffe://cluster.local/ns/dapr-system/dapr-sentry');
+  });
+});
+
+describe('the trust anchors watch', () => {
+  it('ignores other files in the anchors directory and logs a failed reload once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dapr-ts-anchors-'));
+    const log = recordingLogger();
+    const provider = new SecurityProvider({
+      appId: 'dapr-placement',
+      namespace: 'dapr-system',
+      trustDomain: 'cluster.local',
+      trustAnchorsFile: join(dir, 'ca.crt'),
+      sentryAddress: '127.0.0.1:1',
+      keyAlgorithm: 'ed25519',
+      kubernetesMode: false,
+      env: {},
+      log,
+      retryMs: 3_600_000,
+    });
+    const ac = new AbortController();
+    const running = provider.run(ac.signal);
+    try {
+      // A log written beside the missing anchors: each line is a change in the directory.
+      for (let i = 0; i < 50; i++) {
+        appendFileSync(join(dir, 'service.log'), `line ${i}\n`);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      // The anchors file itself, twice unreadable (a directory), is reported once.
+      mkdirSync(join(dir, 'ca.crt'));
+      await new Promise((r) => setTimeout(r, 50));
+      rmSync(join(dir, 'ca.crt'), { recursive: true });
+      mkdirSync(join(dir, 'ca.crt'));
+      await new Promise((r) => setTimeout(r, 100));
+      const reloads = log.lines.filter((l) => l.msg.startsWith('Failed to reload the trust anchors'));
+      expect(reloads.length).toBe(1);
+    } finally {
+      ac.abort();
+      await running;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -8,7 +8,7 @@
 // kit/security/sentry-client.ts); tests pass others.
 import { generateKeyPairSync, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFileSync, watch, type FSWatcher } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import type { experimental } from '@grpc/grpc-js';
 import type { HealthTarget } from '../health-targets.js';
 import type { Logger } from '../logger.js';
@@ -329,16 +329,27 @@ export class SecurityProvider implements experimental.CertificateProvider {
     }
   }
 
-  /** Re-reads the anchors on any change in their directory (Kubernetes swaps a symlink). */
+  /**
+   * Re-reads the anchors when their file changes: by name, or as Kubernetes swaps a Secret or
+   * projected volume (its `..data` symlink and `..<timestamp>` directories). Other files in the
+   * directory are not looked at, and a failure is logged once until the next success: a log
+   * written beside a missing anchors file would otherwise wake the watch for every line it logs.
+   */
   #watchAnchors(onChange: () => void): FSWatcher | undefined {
     const o = this.#opts;
-    const reload = (): void => {
+    const anchorsName = basename(o.trustAnchorsFile);
+    let lastFailure: string | undefined;
+    const reload = (_event: string, filename: string | null): void => {
+      if (filename !== null && filename !== anchorsName && !filename.startsWith('..')) return;
       try {
         if (!this.#loadAnchors()) return;
+        lastFailure = undefined;
         o.log.info('Trust anchors changed; requesting a new certificate');
         onChange();
       } catch (err) {
-        o.log.warn(`Failed to reload the trust anchors: ${String(err)}`);
+        const failure = String(err);
+        if (failure !== lastFailure) o.log.warn(`Failed to reload the trust anchors: ${failure}`);
+        lastFailure = failure;
       }
     };
     try {
