@@ -1,4 +1,4 @@
-// Our operator as a pod (image ghcr.io/dapr-ts/dapr-ts, command operator) in dapr-system, next to
+// Our operator as a pod (image ghcr.io/dapr-ts/dapr-ts, command /operator) in dapr-system, next to
 // the upstream v1.18.3 sentry, run by the node agent against the real apiserver: it takes its
 // SVID (RSA, DNS SAN dapr-webhook.dapr-system.svc) from sentry, patches the subscriptions.dapr.io
 // CRD, serves /convert to the apiserver and writes the `<app-id>-dapr` Services. Then the
@@ -50,13 +50,12 @@ async function readyPods(app: string, count: number, timeoutMs = 90_000): Promis
 
 const podLogs = (app: string): string => env.logTails('dapr-system', app);
 
-/** The chart's operator Deployment, with our image and the dapr-ts command. */
+/** The chart's operator Deployment with our image (its entry point is /operator too). */
 function ourOperatorYaml(replicas = 1): string {
   const upstream = upstreamFixture('operator.yaml');
   const deployment = upstream.slice(upstream.indexOf('apiVersion: apps/v1'));
   return deployment
     .replace('image: ghcr.io/dapr/dapr:1.18.3', 'image: ghcr.io/dapr-ts/dapr-ts:dev')
-    .replace('command: [/operator]', 'command: [operator]')
     .replace('replicas: 1', `replicas: ${replicas}`);
 }
 
