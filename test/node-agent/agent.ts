@@ -4,7 +4,7 @@
 // Services and EndpointSlices, and on stop() ends every process and removes every namespace,
 // link, mount and file it made.
 import type { V1EndpointSlice, V1Pod, V1Service } from '@kubernetes/client-node';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { daprBinDir, pinnedVersions, repoRoot } from '../deps/paths.js';
@@ -55,7 +55,7 @@ export interface PodInfo {
   readonly uid: string;
   readonly netns?: string;
   readonly ip?: string;
-  /** Main PID per running container. */
+  /** Main PID per running container: the container's own process, not runc's, for our image. */
   readonly pids: Readonly<Record<string, number>>;
   readonly finished: boolean;
 }
@@ -426,7 +426,7 @@ export class NodeAgent {
     const rt = this.#byName.get(`${namespace}/${name}`);
     if (!rt) return undefined;
     const pids: Record<string, number> = {};
-    for (const c of rt.all) if (c.proc?.running) pids[c.name] = c.proc.pid;
+    for (const c of rt.all) if (c.proc?.running) pids[c.name] = containerProcess(c.proc.pid);
     return {
       namespace,
       name,
@@ -472,5 +472,23 @@ export class NodeAgent {
     this.client.close();
     rmSync(this.dir, { recursive: true, force: true });
     (await this.#daprTsImage?.catch(() => undefined))?.dispose();
+  }
+}
+
+/**
+ * The process a container runs: for a container from our image the agent starts `runc run`,
+ * whose child is the container's init (the service); any other launch is the process itself.
+ */
+function containerProcess(pid: number): number {
+  try {
+    if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'runc') return pid;
+    // runc is a Go program: the thread that forked the child need not be the main one.
+    const children = readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean),
+    );
+    const child = Number(children[0]);
+    return Number.isInteger(child) && child > 0 ? child : pid;
+  } catch {
+    return pid; // gone meanwhile
   }
 }

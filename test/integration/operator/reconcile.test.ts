@@ -662,8 +662,12 @@ describe('the upstream Go operator (v1.18.3) on the same inputs', () => {
       `[operator] upstream Go operator RSS with ${BULK} non-Dapr Deployments: ${rssMiB(operatorPid(upstreamPod))} MiB\n`,
     );
 
-    // The upstream operator patched the CRD again (same anchors); the apiserver now calls it.
-    const subscriptions = await readSubscriptions();
+    // The upstream operator patched the CRD again (same anchors); the apiserver now calls it, and
+    // answers 500 until the Go operator's webhook listener is up (its Services come first).
+    const subscriptions = await waitFor(() => readSubscriptions().catch(() => undefined), {
+      what: 'the Subscriptions converted through the upstream operator',
+      timeoutMs: 60_000,
+    });
     expect(subscriptions).toEqual(ours.subscriptions);
   }, 180_000);
 
