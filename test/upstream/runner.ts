@@ -80,13 +80,13 @@ export function suitesUser(): { uid: number; gid: number } {
   return { uid: Number(uid), gid: Number(gid) };
 }
 
-function wrapper(path: string, entry: string): void {
-  writeFileSync(path, `#!/bin/sh\nexec ${process.execPath} ${join(repoRoot, entry)} "$@"\n`, { mode: 0o755 });
+function wrapper(path: string, node: string, entry: string): void {
+  writeFileSync(path, `#!/bin/sh\nexec ${node} ${join(repoRoot, entry)} "$@"\n`, { mode: 0o755 });
 }
 
 /**
  * Lays out a run directory the unprivileged user can read (the cache under /root is not): the
- * test binary, upstream's binaries, wrappers for ours, Dapr's CRDs and a private TMPDIR.
+ * test binary, upstream's binaries, Node and wrappers for ours, Dapr's CRDs and a private TMPDIR.
  */
 export function prepareEnvironment(suitesDir: string): Environment {
   const version = pinnedVersions().DAPR_VERSION ?? 'v1.18.3';
@@ -112,12 +112,16 @@ export function prepareEnvironment(suitesDir: string): Environment {
   for (const name of ['sentry', 'placement', 'operator', 'injector', 'scheduler', 'daprd']) {
     copyFileSync(upstream(name), join(bin, name));
   }
-  for (const [name, entry] of Object.entries(OUR_SERVICES)) wrapper(join(ours, name), entry);
+  // The Node running this (the pinned one, under /root/.cache) is copied too: the user cannot
+  // reach it there.
+  const node = join(bin, 'node');
+  copyFileSync(process.execPath, node);
+  for (const [name, entry] of Object.entries(OUR_SERVICES)) wrapper(join(ours, name), node, entry);
   cpSync(join(moduleDir, 'charts', 'dapr', 'crds'), join(dir, 'crds'), { recursive: true });
   spawnSync('chmod', ['-R', 'a+rX', dir]);
   for (const f of [
     testBinary,
-    ...['sentry', 'placement', 'operator', 'injector', 'scheduler', 'daprd'].map((n) => join(bin, n)),
+    ...['sentry', 'placement', 'operator', 'injector', 'scheduler', 'daprd', 'node'].map((n) => join(bin, n)),
   ]) {
     chmodSync(f, 0o755);
   }
