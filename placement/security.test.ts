@@ -13,6 +13,7 @@ import { recordingLogger } from '../kit/testing/logger.js';
 import { createCsrPem } from '../kit/x509/csr-builder.js';
 import { checkServerSpiffeId } from '../kit/security/sentry-client.js';
 import { PlacementServer } from './server/server.js';
+import { loopbackServerOptions } from './server/testing/loopback.js';
 import { TestDaprd } from './server/testing/test-daprd.js';
 import { csrPublicKeyInfo, TestPki } from '../kit/testing/test-pki.js';
 
@@ -102,21 +103,14 @@ describe('placement security provider', () => {
 
     const ac = new AbortController();
     let port = 0;
-    const server = new PlacementServer({
-      port: 0,
-      listenAddress: '127.0.0.1',
-      credentials: experimental.createCertificateProviderServerCredentials(provider, provider, true),
-      mtls: true,
-      nodeId: 'dapr-placement-0',
-      isLeader: () => true,
-      replicationFactor: 100,
-      disseminateTimeoutMs: 8_000,
-      coalesceWindowMs: 0,
-      keepaliveTimeMs: 2_000,
-      keepaliveTimeoutMs: 3_000,
-      onListening: (p) => (port = p),
-      shutdownGraceMs: 100,
-    });
+    const server = new PlacementServer(
+      loopbackServerOptions({
+        credentials: experimental.createCertificateProviderServerCredentials(provider, provider, true),
+        mtls: true,
+        onListening: (p) => (port = p),
+        shutdownGraceMs: 100,
+      }),
+    );
     const running = server.run(ac.signal);
     cleanups.push(async () => {
       ac.abort();
