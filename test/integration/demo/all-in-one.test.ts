@@ -4,10 +4,10 @@
 // (HA failover: the other replica's placement takes over, daprd reconnects to it), and every
 // order pythonapp sent is still read back from Redis.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daprBinDir, repoRoot } from '../../deps/paths.js';
+import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
@@ -16,6 +16,7 @@ import {
   expectNoOrderLost,
   placementRuntimes,
   say,
+  startDemo,
   type PodSummary,
 } from './walkthrough.js';
 
@@ -47,20 +48,9 @@ async function placementLeader(kubeconfig: string): Promise<PodSummary> {
 
 describe('the walkthrough on the all-in-one chart mode', () => {
   it('installs one StatefulSet of 2 replicas, runs hello-world with the real daprd, survives the leader pod being deleted, loses no order', async () => {
-    const logFile = join(dir, 'demo.log');
-    demo = await ManagedProcess.start({
-      name: 'demo',
-      command: process.execPath,
-      args: [join(repoRoot, 'dist/test/demo/main.js'), '--all-in-one=2'],
-      logFile,
-    });
-    const log = (): string => readFileSync(logFile, 'utf8');
-    await waitFor(() => log().includes('press Ctrl-C to stop'), {
-      what: 'the demo to be ready',
-      timeoutMs: 240_000,
-    });
-    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
-    expect(kubeconfig).toBeDefined();
+    const started = await startDemo(dir, ['--all-in-one=2']);
+    demo = started.demo;
+    const { log, kubeconfig } = started;
     const opts = { kubeconfig };
     expect(log()).toMatch(/dapr-control-plane: 2 pod\(s\) Ready after/);
     // No separate workload of the four: only the all-in-one and the scheduler run in dapr-system.
@@ -77,8 +67,8 @@ describe('the walkthrough on the all-in-one chart mode', () => {
       timeoutMs: 120_000,
     });
 
-    const leader = await placementLeader(kubeconfig!);
-    const before = await controlPlanePods(kubeconfig!, APP);
+    const leader = await placementLeader(kubeconfig);
+    const before = await controlPlanePods(kubeconfig, APP);
     const t0 = Date.now();
     const deleted = await kubectl(
       ['-n', 'dapr-system', 'delete', 'pod', '--wait=false', '--field-selector', `status.podIP=${leader.ip}`],
@@ -87,13 +77,13 @@ describe('the walkthrough on the all-in-one chart mode', () => {
     expect(deleted.stdout).toContain('deleted');
     // The other replica's placement takes the Lease and both daprds move to it; meanwhile the
     // StatefulSet brings the deleted pod back.
-    const next = await placementLeader(kubeconfig!);
+    const next = await placementLeader(kubeconfig);
     say(
       `placement failover: both daprds on ${next.ip} after ${Date.now() - t0} ms (leader was ${leader.ip})`,
     );
     await waitFor(
       async () => {
-        const pods = await controlPlanePods(kubeconfig!, APP);
+        const pods = await controlPlanePods(kubeconfig, APP);
         return (
           pods.filter((p) => p.ready).length === 2 && pods.some((p) => !before.some((b) => b.uid === p.uid))
         );
@@ -103,7 +93,7 @@ describe('the walkthrough on the all-in-one chart mode', () => {
     say(`the deleted replica is back and Ready after ${Date.now() - t0} ms`);
     const agentDir = /container logs under (\S+)/.exec(log())?.[1];
     expect(agentDir).toBeDefined();
-    await expectNoOrderLost(kubeconfig!, log(), join(agentDir!, 'pods'));
+    await expectNoOrderLost(kubeconfig, log(), join(agentDir!, 'pods'));
 
     process.kill(demo.pid, 'SIGINT');
     expect(await demo.exited).toBe(0);

@@ -5,17 +5,24 @@
 // back from Redis (none lost), and the recovery time of each restart is reported.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { daprBinDir, repoRoot } from '../../deps/paths.js';
+import { daprBinDir } from '../../deps/paths.js';
 import { ManagedProcess, runId } from '../../../kit/testing/managed-process.js';
 import { processesOfRun } from '../../harness/reaper.js';
 import { kubectl } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
 import { OperatorConnection } from '../../../operator/testing/daprd-client.js';
 import { workloadSvid } from '../../harness/workload-svid.js';
-import { containerLogs, controlPlanePods, expectNoOrderLost, placementRuntimes, say } from './walkthrough.js';
+import {
+  containerLogs,
+  controlPlanePods,
+  expectNoOrderLost,
+  placementRuntimes,
+  say,
+  startDemo,
+} from './walkthrough.js';
 
 let dir = '';
 let demo: ManagedProcess | undefined;
@@ -32,20 +39,9 @@ afterAll(async () => {
 
 describe('npm start (the local cluster with our control plane and the hello-world apps)', () => {
   it('installs the chart, runs hello-world with the real daprd, loses no order while each service restarts twice, and stops everything on Ctrl-C', async () => {
-    const logFile = join(dir, 'demo.log');
-    demo = await ManagedProcess.start({
-      name: 'demo',
-      command: process.execPath,
-      args: [join(repoRoot, 'dist/test/demo/main.js')],
-      logFile,
-    });
-    const log = (): string => readFileSync(logFile, 'utf8');
-    await waitFor(() => log().includes('press Ctrl-C to stop'), {
-      what: 'the demo to be ready',
-      timeoutMs: 240_000,
-    });
-    const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
-    expect(kubeconfig).toBeDefined();
+    const started = await startDemo(dir);
+    demo = started.demo;
+    const { log, kubeconfig } = started;
     // The chart's five workloads became Ready, and the injector added daprd to nodeapp's pod.
     for (const app of ['sentry', 'operator', 'sidecar-injector', 'placement-server', 'scheduler-server'])
       expect(log()).toMatch(new RegExp(`dapr-${app}: \\d pod\\(s\\) Ready after`));
@@ -64,8 +60,8 @@ describe('npm start (the local cluster with our control plane and the hello-worl
     const agentDir = /container logs under (\S+)/.exec(log())?.[1];
     expect(agentDir).toBeDefined();
     const podsDir = join(agentDir!, 'pods');
-    await restartEachServiceTwice(kubeconfig!, podsDir);
-    await expectNoOrderLost(kubeconfig!, log(), podsDir);
+    await restartEachServiceTwice(kubeconfig, podsDir);
+    await expectNoOrderLost(kubeconfig, log(), podsDir);
     const components = await kubectl(['get', 'components', '-o', 'name'], opts);
     expect(components.stdout.trim()).toBe('component.dapr.io/statestore');
     // The chart-installed operator gave each Dapr Deployment its headless <app-id>-dapr Service.
@@ -78,7 +74,7 @@ describe('npm start (the local cluster with our control plane and the hello-worl
       { what: 'the operator to create nodeapp-dapr and pythonapp-dapr', timeoutMs: 60_000 },
     );
     expect(services).toEqual(expect.arrayContaining(['nodeapp-dapr', 'pythonapp-dapr']));
-    await expectComponentDelivered(kubeconfig!);
+    await expectComponentDelivered(kubeconfig);
     const created = await kubectl(
       ['create', 'deployment', 'hello', '--image=dapr-ts/test-app:echo', '--port=8080'],
       opts,

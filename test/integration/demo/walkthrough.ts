@@ -1,13 +1,41 @@
-// What the walkthrough tests share (demo.test.ts, all-in-one.test.ts): the control-plane pods as
+// What the walkthrough tests share (demo.test.ts, all-in-one.test.ts): `npm start` up to its
+// ready line, the control-plane pods as
 // kubectl sees them, placement's daprd count from its metrics, container logs from the node
 // agent's directory, and the check that no order pythonapp sent is missing from Redis.
 import { expect } from '@jest/globals';
 import type { V1Pod } from '@kubernetes/client-node';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binDir } from '../../deps/paths.js';
+import { binDir, repoRoot } from '../../deps/paths.js';
+import { ManagedProcess } from '../../../kit/testing/managed-process.js';
 import { kubectl, run } from '../../harness/tools.js';
 import { waitFor } from '../../../kit/testing/wait.js';
+
+export interface RunningDemo {
+  readonly demo: ManagedProcess;
+  /** The demo's output so far. */
+  readonly log: () => string;
+  readonly kubeconfig: string;
+}
+
+/** `npm start`'s program with `args`, its output in `dir`, once it prints that it is ready. */
+export async function startDemo(dir: string, args: readonly string[] = []): Promise<RunningDemo> {
+  const logFile = join(dir, 'demo.log');
+  const demo = await ManagedProcess.start({
+    name: 'demo',
+    command: process.execPath,
+    args: [join(repoRoot, 'dist/test/demo/main.js'), ...args],
+    logFile,
+  });
+  const log = (): string => readFileSync(logFile, 'utf8');
+  await waitFor(() => log().includes('press Ctrl-C to stop'), {
+    what: 'the demo to be ready',
+    timeoutMs: 240_000,
+  });
+  const kubeconfig = /export KUBECONFIG=(\S+)/.exec(log())?.[1];
+  expect(kubeconfig).toBeDefined();
+  return { demo, log, kubeconfig: kubeconfig! };
+}
 
 export const say = (msg: string): void => void process.stdout.write(`[walkthrough] ${msg}\n`);
 
