@@ -105,8 +105,10 @@ describe('hello-world: pythonapp → sidecar → nodeapp → state store', () =>
   it('sends consecutive orders that nodeapp logs and persists', async () => {
     const log = await waitFor(
       () => {
+        // nodeapp logs an order before persisting it, and pythonapp logs it once answered.
         const text = readFileSync(join(dir, 'nodeapp.log'), 'utf8');
-        return text.includes('Order ID: 3') && text;
+        const sent = readFileSync(join(dir, 'pythonapp.log'), 'utf8').includes('Sent order 3');
+        return sent && /Order ID: 3\nSuccessfully persisted/.test(text) && text;
       },
       { what: 'three orders in nodeapp log', timeoutMs: 50_000 },
     );
