@@ -74,6 +74,17 @@ cp package.json package-lock.json "$work/app/"
 (cd "$work/app" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error >/dev/null) \
   || die "npm ci --omit=dev failed"
 rm -f "$work/app/package-lock.json" "$work/app/node_modules/.package-lock.json"
+# sodium-native (sentry's Ed25519, kit/x509/ed25519.ts) carries prebuilt addons for 13 platforms
+# and for the Bare runtime; the image keeps the one its node loads. Without one, sentry falls
+# back to OpenSSL.
+arch=$("$node_bin" -p process.arch)
+prebuilds=$work/app/node_modules/sodium-native/prebuilds
+if [[ -f $prebuilds/linux-$arch/sodium-native.node ]]; then
+  find "$prebuilds" -mindepth 1 -maxdepth 1 ! -name "linux-$arch" -exec rm -rf {} +
+  rm -f "$prebuilds/linux-$arch/sodium-native.bare"
+else
+  say "sodium-native has no build for linux-$arch: sentry will use OpenSSL's Ed25519"
+fi
 # package.json stays: "type": "module" makes dist/ ES modules.
 mkdir -p "$rootfs/app"
 mv "$work/app/package.json" "$work/app/dist" "$work/app/node_modules" "$rootfs/app/"

@@ -2,6 +2,7 @@
 // daprsystem Configuration, choose the validators, load the CA from its store, then run the CA's
 // change watch, sentry's own serving certificate, the gRPC server and the validators together.
 // Any startup failure rejects run(), which ends the process with exit code 1.
+import { ed25519 } from '../kit/x509/ed25519.js';
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { abortableDelay } from '../kit/kubernetes/list-watch.js';
@@ -133,6 +134,9 @@ export class Sentry implements ServicePart {
     const store = this.#store(kube);
     const caLog = logger('dapr.sentry.ca');
     log.info(`Using ${kube ? 'kubernetes secret' : 'local file system'} store for trust bundle storage`);
+    caLog.info(
+      `Ed25519 signatures through ${ed25519.native === undefined ? `OpenSSL (${ed25519.reason})` : ed25519.reason}`,
+    );
     const provider: CaProvider = new CaProvider({
       load: () =>
         loadCa({

@@ -160,6 +160,11 @@ describe('the dapr-ts image under runc (arbitrary UID, group 0, read-only root)'
     expect(production.filter((path) => !installed(path))).toEqual([]);
     expect(dev.filter(installed)).toEqual([]);
     expect(paths.filter((p) => p.startsWith('/app/dist/') && p.endsWith('.test.js'))).toEqual([]);
+    // sodium-native's builds for other platforms stay out; its build for this one is in.
+    const addons = paths.filter((p) => p.startsWith('/app/node_modules/sodium-native/prebuilds/'));
+    expect(addons.filter((p) => /\.(node|bare)$/.test(p))).toEqual([
+      `/app/node_modules/sodium-native/prebuilds/linux-${process.arch}/sodium-native.node`,
+    ]);
     // Root's files, readable by group 0 and everyone, writable by no one else but in /tmp.
     for (const path of paths) {
       const stat = lstatSync(join(image.rootfs, path));
@@ -215,6 +220,8 @@ describe('the dapr-ts image under runc (arbitrary UID, group 0, read-only root)'
     expect(leaf?.subjectAltName).toContain('URI:spiffe://public/ns/image-apps/image-app');
     expect(leaf?.verify(issuer!.publicKey)).toBe(true);
     expect(issuer?.verify(root!.publicKey)).toBe(true);
+    // Ed25519 went through the libsodium build the image carries, not the OpenSSL fallback.
+    expect(container.proc.output).toContain('Ed25519 signatures through libsodium (sodium-native)');
   });
 
   it('runs /placement with mTLS from the containerized sentry', async () => {
