@@ -4,7 +4,6 @@
 // a stream watcher (streams.ts). Responses are written pre-encoded.
 import {
   Metadata,
-  Server,
   status,
   type sendUnaryData,
   type ServerCredentials,
@@ -37,7 +36,12 @@ import {
 import { getResponse, isGetMethod, isListMethod, listResponse } from './resources.js';
 import type { SecretReader } from './secrets.js';
 import { KindBroadcaster, StreamWatcher } from './streams.js';
-import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
+import {
+  bindGrpcServer,
+  controlPlaneGrpcServer,
+  grpcBindAddress,
+  shutdownGrpcServer,
+} from '../../kit/grpc-serve.js';
 
 const STREAM_KINDS = {
   ComponentUpdate: 'component',
@@ -212,7 +216,7 @@ export class OperatorApiServer {
 
   async run(signal: AbortSignal): Promise<void> {
     const { port, listenAddress, credentials, log, health } = this.#opts;
-    const server = new Server();
+    const server = controlPlaneGrpcServer();
     server.addService(OPERATOR_SERVICE_DEFINITION, this.#handlers());
     const bound = await bindGrpcServer(server, grpcBindAddress(listenAddress, port), credentials);
     log?.info(`Starting gRPC server on port ${bound}`);

@@ -3,7 +3,6 @@
 // turns messages into loop events and lets Dissemination carry out the loops' commands. Orders
 // are encoded once per round and written as bytes to every stream.
 import {
-  Server,
   status,
   type ServerCredentials,
   type ServerDuplexStream,
@@ -27,7 +26,12 @@ import { checkHostLimits, MAX_BUFFERED_BYTES_PER_STREAM } from './limits.js';
 import { Dissemination, REAL_TIMERS, type Timers } from './dissemination.js';
 import { toStatus, type StreamStatus } from './status.js';
 import type { StreamId } from '../loops/events.js';
-import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
+import {
+  bindGrpcServer,
+  controlPlaneGrpcServer,
+  grpcBindAddress,
+  shutdownGrpcServer,
+} from '../../kit/grpc-serve.js';
 
 /** The Placement service for grpc-js: responses are written pre-encoded (see Dissemination). */
 export const PLACEMENT_SERVICE = {
@@ -218,7 +222,7 @@ export class PlacementServer {
 
   async run(signal: AbortSignal): Promise<void> {
     const { port, listenAddress, credentials, log, health } = this.#opts;
-    const server = new Server({
+    const server = controlPlaneGrpcServer({
       'grpc.keepalive_time_ms': this.#opts.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': this.#opts.keepaliveTimeoutMs,
     });

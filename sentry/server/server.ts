@@ -1,7 +1,7 @@
 // The gRPC edge: dapr.proto.sentry.v1.CA/SignCertificate over TLS (ALPN h2, no client
 // certificate), served with sentry's own SPIFFE certificate. It counts requests, turns failures
 // into statuses through toStatus, and stops gracefully: not ready first, then drain, then force.
-import { experimental, Server, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
+import { experimental, type ServerUnaryCall, type sendUnaryData } from '@grpc/grpc-js';
 import type { HealthTarget } from '../../kit/health-targets.js';
 import type { Logger } from '../../kit/logger.js';
 import { orAborted, untilAborted } from '../../kit/runner.js';
@@ -13,7 +13,12 @@ import {
 } from '../../kit/proto/sentry.js';
 import type { ServingIdentity } from './serving-cert.js';
 import { toStatus } from './status.js';
-import { bindGrpcServer, grpcBindAddress, shutdownGrpcServer } from '../../kit/grpc-serve.js';
+import {
+  bindGrpcServer,
+  controlPlaneGrpcServer,
+  grpcBindAddress,
+  shutdownGrpcServer,
+} from '../../kit/grpc-serve.js';
 
 export interface SentryServerOptions {
   /** --port (0 picks a free port, for tests). */
@@ -68,7 +73,7 @@ export class SentryServer {
     const { port, listenAddress, identity, log, health } = this.#options;
     await orAborted(identity.whenReady(), signal);
     if (signal.aborted) return;
-    const server = new Server();
+    const server = controlPlaneGrpcServer();
     server.addService(CA_SERVICE, { SignCertificate: this.#handle.bind(this) });
     // The identity provider goes first: grpc-js passes its first argument on as the identity
     // source (see the server test, which pins this). No CA provider: no client certificates.
