@@ -83,4 +83,37 @@ describe('PEM reading under hostile input (issue 15, docs/sentry.md Limits)', ()
       { numRuns: PROPERTY_RUNS },
     );
   });
+
+  it('property: a body is accepted exactly when the former regex accepted it', () => {
+    // The former rule, as a regex: base64 and blanks, at most two '=', then only blanks.
+    const former = /^[A-Za-z0-9+/\s]*={0,2}\s*$/;
+    const pieces = [
+      'A',
+      'z',
+      '0',
+      '+',
+      '/',
+      '=',
+      ' ',
+      '\t',
+      '\v',
+      '\f',
+      '\r',
+      '\u00a0',
+      '\u2028',
+      '\ufeff',
+      '!',
+      '-',
+      '\u0085',
+      'é',
+    ];
+    fc.assert(
+      fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (chars) => {
+        const body = chars.join('');
+        const accepted = decodePem(`${begin('X')}QUJD${body}\n${end('X')}`).length === 1;
+        expect({ body, accepted }).toEqual({ body, accepted: former.test(`QUJD${body}`) });
+      }),
+      { numRuns: PROPERTY_RUNS },
+    );
+  });
 });

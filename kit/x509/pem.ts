@@ -15,15 +15,30 @@ const BEGIN = '-----BEGIN ';
 const END = '-----END ';
 const DASHES = '-----';
 
-const BASE64_ALPHABET = /^[A-Za-z0-9+/]$/;
-const SPACE = /^\s$/;
+// What each Latin-1 character is to a PEM body: 1 base64, 2 blank (JavaScript's \s among them),
+// 0 anything else. A table lookup per character: the body check runs on every SignCertificate.
+const BASE64 = 1;
+const BLANK = 2;
+const LATIN1_CLASS = new Uint8Array(256);
+for (const c of 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/') {
+  LATIN1_CLASS[c.charCodeAt(0)] = BASE64;
+}
+for (const code of [0x09, 0x0a, 0x0b, 0x0c, 0x0d, 0x20, 0xa0]) LATIN1_CLASS[code] = BLANK;
+/** Blanks beyond Latin-1 (a string argument may hold them): what \s matches there. */
+const WIDE_SPACE = /^\s$/;
+
+function charClass(body: string, i: number): number {
+  const code = body.charCodeAt(i);
+  if (code < 256) return LATIN1_CLASS[code]!;
+  return WIDE_SPACE.test(body[i]!) ? BLANK : 0;
+}
 
 /** Base64 characters and blanks, then at most two '=', then only blanks (the former regex). */
 function isBase64Body(body: string): boolean {
   let i = 0;
-  while (i < body.length && (BASE64_ALPHABET.test(body[i]!) || SPACE.test(body[i]!))) i++;
+  while (i < body.length && charClass(body, i) !== 0) i++;
   for (let pads = 0; pads < 2 && body[i] === '='; pads++) i++;
-  while (i < body.length && SPACE.test(body[i]!)) i++;
+  while (i < body.length && charClass(body, i) === BLANK) i++;
   return i === body.length;
 }
 
