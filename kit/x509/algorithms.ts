@@ -1,7 +1,7 @@
 // Signature algorithms: which AlgorithmIdentifier an issuer key signs with (Go's choice for the
 // same key, so our certificates read like upstream's), and how a signed structure (a CSR or a
 // certificate) is verified with Node's crypto.
-import { constants, sign, verify, type KeyObject } from 'node:crypto';
+import { constants, KeyObject, sign, verify } from 'node:crypto';
 import {
   derNull,
   oid,
@@ -16,7 +16,8 @@ import {
   type Tlv,
 } from './der.js';
 import { OID } from './oids.js';
-import { ed25519, type Ed25519Native } from './ed25519.js';
+import { ed25519, jwkBytes, type Ed25519Native } from './ed25519.js';
+import type { ImportedKey } from './public-key.js';
 
 /** An issuer's private key, ready to sign TBS structures. */
 export interface SigningKey {
@@ -163,30 +164,42 @@ export interface VerifyOptions {
   readonly ed25519?: Ed25519Engine;
 }
 
-/** The native Ed25519 verifier to use for this key, if any. */
-function nativeFor(publicKey: KeyObject, options: VerifyOptions): Ed25519Native | undefined {
+/** A key to verify with: a KeyObject, or a SubjectPublicKeyInfo as imported (importSpki). */
+export type PublicKey = KeyObject | ImportedKey;
+
+const keyTypeOf = (key: PublicKey): string | undefined =>
+  key instanceof KeyObject ? key.asymmetricKeyType : key.keyType;
+
+/** Verification through libsodium, when it does Ed25519 here and this key is one. */
+function nativeVerify(signed: Signed, key: PublicKey, options: VerifyOptions): boolean | undefined {
   const engine = options.ed25519 ?? defaultEd25519;
-  return engine !== 'openssl' && publicKey.asymmetricKeyType === 'ed25519' ? engine : undefined;
+  if (engine === 'openssl' || keyTypeOf(key) !== 'ed25519') return undefined;
+  const raw = key instanceof KeyObject ? jwkBytes(key, 'x') : key.ed25519;
+  return raw !== undefined && engine.verify(signed.data, signed.signature, raw);
 }
 
 type VerifyKey = KeyObject | { key: KeyObject; padding: number; saltLength: number };
 
-/** Node's verify arguments for this algorithm and key, or undefined when they cannot match. */
-function verifyParams(
-  algorithm: Tlv,
-  publicKey: KeyObject,
-  options: VerifyOptions,
-): { digest: string | null; key: VerifyKey } | undefined {
+const keyObjectOf = (key: PublicKey): KeyObject => (key instanceof KeyObject ? key : key.publicKey);
+
+/** The algorithm's verification rule when it can match this key, else undefined. */
+function applicable(algorithm: Tlv, key: PublicKey, options: VerifyOptions): Verification | undefined {
   const v = lookup(algorithm);
-  if (v === undefined || v.keyType !== publicKey.asymmetricKeyType) return undefined;
+  if (v === undefined || v.keyType !== keyTypeOf(key)) return undefined;
   if (v.sha1 && options.allowSha1 !== true) return undefined;
   // Go (1.24+) refuses RSA keys under 1024 bits when verifying.
-  if (v.keyType === 'rsa' && (publicKey.asymmetricKeyDetails?.modulusLength ?? 0) < 1024) return undefined;
-  const key =
-    v.pss === undefined
-      ? publicKey
-      : { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: v.pss };
-  return { digest: v.digest, key };
+  if (v.keyType === 'rsa' && (keyObjectOf(key).asymmetricKeyDetails?.modulusLength ?? 0) < 1024) {
+    return undefined;
+  }
+  return v;
+}
+
+/** Node's verify arguments for this rule and key. */
+function nodeVerifyKey(v: Verification, key: PublicKey): VerifyKey {
+  const publicKey = keyObjectOf(key);
+  return v.pss === undefined
+    ? publicKey
+    : { key: publicKey, padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: v.pss };
 }
 
 /** A signed structure: the signed bytes, the AlgorithmIdentifier element and the signature bits. */
@@ -197,13 +210,13 @@ export interface Signed {
 }
 
 /** True when the signature verifies with `publicKey` under its AlgorithmIdentifier. */
-export function verifySignature(signed: Signed, publicKey: KeyObject, options: VerifyOptions = {}): boolean {
-  const params = verifyParams(signed.algorithm, publicKey, options);
-  if (params === undefined) return false;
-  const native = nativeFor(publicKey, options);
-  if (native !== undefined) return native.verify(signed.data, signed.signature, publicKey);
+export function verifySignature(signed: Signed, publicKey: PublicKey, options: VerifyOptions = {}): boolean {
+  const v = applicable(signed.algorithm, publicKey, options);
+  if (v === undefined) return false;
+  const native = nativeVerify(signed, publicKey, options);
+  if (native !== undefined) return native;
   try {
-    return verify(params.digest, signed.data, params.key, signed.signature);
+    return verify(v.digest, signed.data, nodeVerifyKey(v, publicKey), signed.signature);
   } catch {
     return false; // e.g. an ECDSA signature that is not a DER SEQUENCE
   }
@@ -215,16 +228,16 @@ export function verifySignature(signed: Signed, publicKey: KeyObject, options: V
  */
 export function verifySignatureAsync(
   signed: Signed,
-  publicKey: KeyObject,
+  publicKey: PublicKey,
   options: VerifyOptions = {},
 ): Promise<boolean> {
-  const params = verifyParams(signed.algorithm, publicKey, options);
-  if (params === undefined) return Promise.resolve(false);
-  const native = nativeFor(publicKey, options);
-  if (native !== undefined) return Promise.resolve(native.verify(signed.data, signed.signature, publicKey));
+  const v = applicable(signed.algorithm, publicKey, options);
+  if (v === undefined) return Promise.resolve(false);
+  const native = nativeVerify(signed, publicKey, options);
+  if (native !== undefined) return Promise.resolve(native);
   return new Promise((resolve) => {
     try {
-      verify(params.digest, signed.data, params.key, signed.signature, (err, ok) =>
+      verify(v.digest, signed.data, nodeVerifyKey(v, publicKey), signed.signature, (err, ok) =>
         resolve(err === null && ok),
       );
     } catch {

@@ -11,7 +11,11 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import fc from 'fast-check';
-import { chooseEd25519, ed25519, type Ed25519Native } from './ed25519.js';
+import { chooseEd25519, ed25519, jwkBytes, type Ed25519Native } from './ed25519.js';
+import { verifySignature, verifySignatureAsync } from './algorithms.js';
+import { oid, readWhole, sequence, TAG } from './der.js';
+import { OID } from './oids.js';
+import { importSpki } from './public-key.js';
 
 const require = createRequire(import.meta.url);
 const prebuilt = existsSync(
@@ -30,6 +34,8 @@ function privateKeyFromSeed(seed: Uint8Array): KeyObject {
   const pkcs8 = Buffer.concat([Buffer.from('302e020100300506032b657004220420', 'hex'), seed]);
   return createPrivateKey({ key: pkcs8, format: 'der', type: 'pkcs8' });
 }
+
+const raw = (publicKey: KeyObject): Buffer => jwkBytes(publicKey, 'x');
 
 const seeds = fc.uint8Array({ minLength: 32, maxLength: 32 });
 const messages = fc.uint8Array({ maxLength: 600 }).map((m) => Buffer.from(m));
@@ -70,7 +76,7 @@ describe('Ed25519 through libsodium', () => {
 
   it('accepts and refuses exactly what OpenSSL does for honest keys', () => {
     const verdicts = (message: Buffer, signature: Buffer, publicKey: KeyObject): [boolean, boolean] => [
-      native().verify(message, signature, publicKey),
+      native().verify(message, signature, raw(publicKey)),
       verify(null, message, publicKey, signature),
     ];
     fc.assert(
@@ -98,17 +104,17 @@ describe('Ed25519 through libsodium', () => {
     const message = Buffer.from('malleable');
     const signature = sign(null, message, privateKey);
     const malleated = Buffer.concat([signature.subarray(0, 32), addLittleEndian(signature.subarray(32), L)]);
-    expect(native().verify(message, malleated, publicKey)).toBe(false);
+    expect(native().verify(message, malleated, raw(publicKey))).toBe(false);
     expect(verify(null, message, publicKey, malleated)).toBe(false);
   });
 
   it('refuses signatures of the wrong length instead of throwing', () => {
     const { privateKey, publicKey } = generateKeyPairSync('ed25519');
     const signature = sign(null, Buffer.from('m'), privateKey);
-    expect(native().verify(Buffer.from('m'), signature.subarray(0, 63), publicKey)).toBe(false);
-    expect(native().verify(Buffer.from('m'), Buffer.concat([signature, Buffer.from([0])]), publicKey)).toBe(
-      false,
-    );
+    expect(native().verify(Buffer.from('m'), signature.subarray(0, 63), raw(publicKey))).toBe(false);
+    expect(
+      native().verify(Buffer.from('m'), Buffer.concat([signature, Buffer.from([0])]), raw(publicKey)),
+    ).toBe(false);
   });
 
   it('refuses a small-order public key (a key anyone can sign for), as OpenSSL does', () => {
@@ -120,7 +126,7 @@ describe('Ed25519 through libsodium', () => {
     });
     const forged = Buffer.concat([identity, Buffer.alloc(32)]);
     expect(verify(null, Buffer.from('any'), publicKey, forged)).toBe(false);
-    expect(native().verify(Buffer.from('any'), forged, publicKey)).toBe(false);
+    expect(native().verify(Buffer.from('any'), forged, raw(publicKey))).toBe(false);
   });
 
   it('refuses a signer for a key that is not Ed25519', () => {
@@ -152,5 +158,25 @@ describe('choosing Ed25519', () => {
     const failed = chooseEd25519({}, false, load);
     expect(failed.native).toBeUndefined();
     expect(failed.reason).toMatch(/^libsodium did not load on .*: no build for this platform$/);
+  });
+});
+
+describe('verifying Ed25519 signed structures', () => {
+  const algorithm = readWhole(sequence(oid(OID.ed25519)), TAG.sequence);
+
+  it('gives the same verdicts through either engine, from a KeyObject or an imported SPKI', async () => {
+    const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+    const imported = importSpki(readWhole(publicKey.export({ type: 'spki', format: 'der' }), TAG.sequence));
+    const data = Buffer.from('certification request info');
+    const good = { data, algorithm, signature: sign(null, data, privateKey) };
+    const bad = { ...good, data: Buffer.from('something else') };
+    for (const engine of [native(), 'openssl'] as const) {
+      for (const key of [publicKey, imported]) {
+        expect(verifySignature(good, key, { ed25519: engine })).toBe(true);
+        expect(verifySignature(bad, key, { ed25519: engine })).toBe(false);
+        await expect(verifySignatureAsync(good, key, { ed25519: engine })).resolves.toBe(true);
+        await expect(verifySignatureAsync(bad, key, { ed25519: engine })).resolves.toBe(false);
+      }
+    }
   });
 });

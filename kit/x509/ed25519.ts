@@ -27,14 +27,14 @@ const SEED_BYTES = 32;
 /** Ed25519 done outside OpenSSL: synchronous, on the calling thread. */
 export interface Ed25519Native {
   readonly name: string;
-  /** RFC 8032 verification; false for any malformed input. */
-  verify(message: Buffer, signature: Buffer, publicKey: KeyObject): boolean;
+  /** RFC 8032 verification with the key's 32 bytes; false for any malformed input. */
+  verify(message: Buffer, signature: Buffer, publicKey: Buffer): boolean;
   /** A signing function for this private key (the key is expanded once, here). */
   signer(privateKey: KeyObject): (message: Buffer) => Buffer;
 }
 
 /** The raw 32 bytes of an Ed25519 key's JWK member (`x` public, `d` private seed). */
-function jwkBytes(key: KeyObject, member: 'x' | 'd'): Buffer {
+export function jwkBytes(key: KeyObject, member: 'x' | 'd'): Buffer {
   const value = key.asymmetricKeyType === 'ed25519' ? key.export({ format: 'jwk' })[member] : undefined;
   if (typeof value !== 'string')
     throw new Error(`not an Ed25519 ${member === 'd' ? 'private' : 'public'} key`);
@@ -45,10 +45,8 @@ export function libsodiumEd25519(sodium: Sodium): Ed25519Native {
   return {
     name: 'libsodium',
     verify(message, signature, publicKey) {
-      if (signature.length !== SIGNATURE_BYTES) return false;
-      const raw = jwkBytes(publicKey, 'x');
-      if (raw.length !== PUBLIC_KEY_BYTES) return false;
-      return sodium.crypto_sign_verify_detached(signature, message, raw);
+      if (signature.length !== SIGNATURE_BYTES || publicKey.length !== PUBLIC_KEY_BYTES) return false;
+      return sodium.crypto_sign_verify_detached(signature, message, publicKey);
     },
     signer(privateKey) {
       const seed = jwkBytes(privateKey, 'd');

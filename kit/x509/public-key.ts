@@ -18,9 +18,13 @@ import {
 import { OID } from './oids.js';
 
 export interface ImportedKey {
+  /** For Ed25519 made on first use: libsodium verifies from the raw bytes without one. */
   readonly publicKey: KeyObject;
   /** SubjectPublicKeyInfo DER as Go would re-marshal it (the input itself when already canonical). */
   readonly spki: Buffer;
+  readonly keyType: 'ed25519' | 'ec' | 'rsa';
+  /** An Ed25519 key's 32 bytes. */
+  readonly ed25519?: Buffer;
 }
 
 /** Named curves Go's x509 parses, with their JWK names and coordinate sizes. */
@@ -52,7 +56,16 @@ function minimalUnsigned(el: Tlv | undefined, what: string): Buffer {
 function importEd25519(params: Tlv | undefined, key: Buffer, spki: Buffer): ImportedKey {
   if (params !== undefined) throw new DerError('Ed25519 key encoded with illegal parameters');
   if (key.length !== 32) throw new DerError('Ed25519 public key has the wrong length');
-  return { publicKey: fromJwk({ kty: 'OKP', crv: 'Ed25519', x: b64url(key) }), spki };
+  // OpenSSL takes any 32 bytes as an Ed25519 key, so making the KeyObject later cannot fail.
+  let publicKey: KeyObject | undefined;
+  return {
+    get publicKey(): KeyObject {
+      return (publicKey ??= fromJwk({ kty: 'OKP', crv: 'Ed25519', x: b64url(key) }));
+    },
+    spki,
+    keyType: 'ed25519',
+    ed25519: key,
+  };
 }
 
 function importEc(params: Tlv | undefined, point: Buffer, spki: Buffer): ImportedKey {
@@ -64,7 +77,11 @@ function importEc(params: Tlv | undefined, point: Buffer, spki: Buffer): Importe
   }
   const x = point.subarray(1, 1 + curve.size);
   const y = point.subarray(1 + curve.size);
-  return { publicKey: fromJwk({ kty: 'EC', crv: curve.crv, x: b64url(x), y: b64url(y) }), spki };
+  return {
+    publicKey: fromJwk({ kty: 'EC', crv: curve.crv, x: b64url(x), y: b64url(y) }),
+    spki,
+    keyType: 'ec',
+  };
 }
 
 function importRsa(params: Tlv | undefined, key: Buffer, spki: Buffer): ImportedKey {
@@ -78,7 +95,11 @@ function importRsa(params: Tlv | undefined, key: Buffer, spki: Buffer): Imported
     e: b64url(minimalUnsigned(e, 'RSA exponent')),
   });
   // Go writes NULL parameters; re-encode the rare key that came without them.
-  return { publicKey, spki: nullParams ? spki : publicKey.export({ type: 'spki', format: 'der' }) };
+  return {
+    publicKey,
+    spki: nullParams ? spki : publicKey.export({ type: 'spki', format: 'der' }),
+    keyType: 'rsa',
+  };
 }
 
 /** Reads a SubjectPublicKeyInfo; throws DerError for anything Go's x509 would not parse. */

@@ -46,7 +46,7 @@ export async function parseCsrDer(der: Buffer): Promise<CertificateRequest> {
   // A CSR's signature only proves possession of the key; SHA-1 is still accepted there, as Go does.
   const valid = await verifySignatureAsync(
     { data: parsed.info, algorithm: parsed.algorithm, signature: parsed.signature },
-    parsed.key.publicKey,
+    parsed.key,
     { allowSha1: true },
   );
   if (!valid) {
