@@ -1,6 +1,6 @@
 // bench/sentry: SignCertificate over gRPC/TLS, our sentry against the upstream Go sentry v1.18.3
 // in the same run. Both run as their own process in self-hosted mode (insecure validator) over
-// the same CA bundle, one after the other so they never compete for the two cores.
+// the same CA bundle; only one is loaded at a time, so they never compete for the two cores.
 //
 // Each of C clients is one daprd: its own channel (TLS, authorizing sentry by its SPIFFE id),
 // then back-to-back requests, each with a fresh Ed25519 key and CSR as daprd makes them. After a
@@ -8,8 +8,11 @@
 // certificate (what the server costs, whatever the client side can drive) and its RSS at the end.
 // The client side (key, CSR, grpc-js) runs in this process, identical for both servers.
 //
-// Usage: node dist/bench/sentry/run.js [--clients=1,32,256] [--seconds=10] [--only=go|ts]
-//        [--profile=<dir>]   (ours runs with --cpu-prof into <dir>: open the .cpuprofile in DevTools)
+// Rounds alternate Go and ours (Go first in odd rounds, ours in even ones) and each row gives the
+// median over the rounds: a machine whose other load drifts during the run then tilts neither.
+//
+// Usage: node dist/bench/sentry/run.js [--clients=1,32,256] [--seconds=5] [--rounds=3]
+//        [--only=go|ts] [--profile=<dir>]   (ours runs with --cpu-prof into <dir>)
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -43,6 +46,7 @@ type Which = 'go' | 'ts';
 interface Settings {
   readonly clients: readonly number[];
   readonly seconds: number;
+  readonly rounds: number;
   readonly only: Which | undefined;
   readonly profileDir: string | undefined;
 }
@@ -53,7 +57,8 @@ function settings(argv: readonly string[]): Settings {
   const only = value('only');
   return {
     clients: (value('clients') ?? '1,32,256').split(',').map(Number),
-    seconds: Number(value('seconds') ?? 10),
+    seconds: Number(value('seconds') ?? 5),
+    rounds: Number(value('rounds') ?? 3),
     only: only === 'go' || only === 'ts' ? only : undefined,
     profileDir: value('profile'),
   };
@@ -210,31 +215,69 @@ async function load(
 
 type Row = Record<string, string | number>;
 
-/** Every client count against one sentry process, started and stopped here. */
-async function benchSentry(which: Which, s: Settings, dir: string, credentials: string): Promise<Row[]> {
-  const sentry = await startSentry(which, dir, credentials, s.profileDir);
-  const rows: Row[] = [];
-  try {
-    const anchors = readFileSync(join(credentials, 'ca.crt'));
-    for (const clients of s.clients) {
-      const r = await load(sentry, anchors, clients, s.seconds);
-      rows.push({
-        sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
-        clients,
-        'signed/s': Math.round(r.perSecond),
-        'p50 ms': Number(r.p50Ms.toFixed(2)),
-        'p99 ms': Number(r.p99Ms.toFixed(2)),
-        failed: r.failures,
-        'server CPU µs/cert': Math.round(r.serverCpuUs),
-        'RSS MiB': rssMiB(sentry.process.pid),
-      });
-      console.error(`[bench/sentry] ${JSON.stringify(rows.at(-1))}`);
+const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+};
+
+/** One row: the median of each figure over the rounds, failures summed. */
+function row(which: Which, clients: number, results: readonly LoadResult[], rss: number): Row {
+  return {
+    sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
+    clients,
+    'signed/s': Math.round(median(results.map((r) => r.perSecond))),
+    'p50 ms': Number(median(results.map((r) => r.p50Ms)).toFixed(2)),
+    'p99 ms': Number(median(results.map((r) => r.p99Ms)).toFixed(2)),
+    failed: results.reduce((sum, r) => sum + r.failures, 0),
+    'server CPU µs/cert': Math.round(median(results.map((r) => r.serverCpuUs))),
+    'RSS MiB': rss,
+  };
+}
+
+/** `rounds` loads of each sentry with `clients` clients, the order alternating per round. */
+async function alternatingRounds(
+  sentries: ReadonlyMap<Which, RunningSentry>,
+  anchors: Buffer,
+  clients: number,
+  s: Settings,
+): Promise<Map<Which, LoadResult[]>> {
+  const which = [...sentries.keys()];
+  const results = new Map<Which, LoadResult[]>(which.map((w) => [w, []]));
+  for (let round = 0; round < s.rounds; round++) {
+    for (const w of round % 2 === 0 ? which : [...which].reverse()) {
+      const r = await load(sentries.get(w)!, anchors, clients, s.seconds);
+      results.get(w)!.push(r);
+      console.error(
+        `[bench/sentry] ${w} ${clients} clients, round ${round + 1}: ${Math.round(r.perSecond)}/s, ` +
+          `p99 ${r.p99Ms.toFixed(1)} ms, ${Math.round(r.serverCpuUs)} µs/cert`,
+      );
       if (r.firstFailure !== undefined) console.error(`[bench/sentry] first failure: ${r.firstFailure}`);
     }
-  } finally {
-    await sentry.process.stop();
   }
-  return rows;
+  return results;
+}
+
+/** Every client count against each sentry, started and stopped here. */
+async function benchSentries(
+  which: readonly Which[],
+  s: Settings,
+  dir: string,
+  credentials: string,
+): Promise<Row[]> {
+  const sentries = new Map<Which, RunningSentry>();
+  const rows: Row[] = [];
+  try {
+    for (const w of which) sentries.set(w, await startSentry(w, dir, credentials, s.profileDir));
+    const anchors = readFileSync(join(credentials, 'ca.crt'));
+    for (const clients of s.clients) {
+      const results = await alternatingRounds(sentries, anchors, clients, s);
+      for (const [w, r] of results) rows.push(row(w, clients, r, rssMiB(sentries.get(w)!.process.pid)));
+    }
+  } finally {
+    for (const sentry of sentries.values()) await sentry.process.stop();
+  }
+  // Ours under Go for each client count, as one table reads best.
+  return which.flatMap((w) => rows.filter((r) => r.sentry === (w === 'go' ? 'Go 1.18.3' : 'ours')));
 }
 
 async function main(): Promise<void> {
@@ -255,13 +298,14 @@ async function main(): Promise<void> {
     writeFileSync(join(credentials, 'ca.crt'), bundle.trustAnchorsPem);
     writeFileSync(join(credentials, 'issuer.crt'), bundle.issuerChainPem);
     writeFileSync(join(credentials, 'issuer.key'), bundle.issuerKeyPem);
-    for (const which of s.only !== undefined ? [s.only] : (['go', 'ts'] as const)) {
-      rows.push(...(await benchSentry(which, s, dir, credentials)));
-    }
+    rows.push(...(await benchSentries(s.only !== undefined ? [s.only] : ['go', 'ts'], s, dir, credentials)));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`SignCertificate over gRPC/TLS, fresh Ed25519 key per request, ${s.seconds} s per row`);
+  console.log(
+    `SignCertificate over gRPC/TLS, fresh Ed25519 key per request: median of ${s.rounds} alternating ` +
+      `rounds of ${s.seconds} s`,
+  );
   console.table(rows);
 }
 
