@@ -85,7 +85,8 @@ export function chooseEd25519(env: NodeJS.ProcessEnv, fips: boolean, load: () =>
   }
 }
 
-const loadSodium = (): Sodium => createRequire(import.meta.url)('sodium-native') as Sodium;
+const require = createRequire(import.meta.url);
+const loadSodium = (): Sodium => require('sodium-native') as Sodium;
 
 /** This process's choice, made once at first import. */
 export const ed25519: Ed25519Choice = chooseEd25519(process.env, getFips() === 1, loadSodium);

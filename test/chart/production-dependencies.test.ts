@@ -33,13 +33,14 @@ function packageOf(specifier: string): string | undefined {
   return builtinModules.includes(name) ? undefined : name;
 }
 
-/** Every package the module imports, statically or with import(). */
+/** Every package the module imports, statically, with import(), or with a created require(). */
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
   const specifiers = [
     ...text.matchAll(/^\s*(?:import|export)\s[^'"]*?from\s+['"]([^'"]+)['"]/gm),
     ...text.matchAll(/^\s*import\s+['"]([^'"]+)['"]/gm),
     ...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g),
+    ...text.matchAll(/\brequire\(\s*['"]([^'"]+)['"]\s*\)/g), // createRequire, for the addon
   ].map((m) => m[1]!);
   return specifiers.map(packageOf).filter((p): p is string => p !== undefined);
 }
@@ -54,12 +55,13 @@ describe('production dependencies', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual([...users.keys()].sort());
   });
 
-  it('are these six, with the Kubernetes client a development dependency only', () => {
+  it('are these seven, with the Kubernetes client a development dependency only', () => {
     expect(Object.keys(pkg.dependencies).sort()).toEqual([
       '@grpc/grpc-js',
       'jose',
       'pino',
       'prom-client',
+      'sodium-native',
       'yaml',
       'zod',
     ]);
