@@ -5,6 +5,7 @@
 // once), one apiserver client, and sentry itself as the signer of the other three's SVIDs.
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
+import { SharedWatches } from '../kit/kubernetes/shared-watches.js';
 import { logger } from '../kit/logger.js';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/service-main.js';
@@ -50,7 +51,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
   try {
     const registry = new MetricsRegistry();
-    const shared = { env, registry, kube };
+    // One list-and-watch per collection for the four (docs/all-in-one.md, "What is shared").
+    const watches = new SharedWatches({ api: kube });
+    const shared = { env, registry, kube, watches };
     const sentry = new Sentry({
       ...shared,
       options: options.sentry,

@@ -294,7 +294,7 @@ export class Sentry implements ServicePart {
           id,
           new KubernetesValidator({
             tokenReviewer: tokenReviewer(kube),
-            lookup: new PodCache({ api: kube, log: validatorLog }),
+            lookup: new PodCache({ api: kube, watches: this.#deps.watches, log: validatorLog }),
             controlPlaneTrustDomain: options.trustDomain,
             controlPlaneNamespace: options.namespace,
             health: this.#validatorTarget,
