@@ -2,7 +2,8 @@
 // as four parts of one process, each with its own ports, flags, metrics and health targets,
 // sharing what a process has once: options and logging (kit/service-main.ts), one /healthz that
 // is ready when all four are, one metrics exporter over one registry (the Node process metrics
-// once), one apiserver client, and sentry itself as the signer of the other three's SVIDs.
+// once), one apiserver client with one watch per collection, and sentry itself as the signer of
+// the other three's SVIDs.
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { SharedWatches } from '../kit/kubernetes/shared-watches.js';
