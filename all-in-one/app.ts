@@ -2,9 +2,11 @@
 // as four parts of one process, each with its own ports, flags, metrics and health targets,
 // sharing what a process has once: options and logging (kit/service-main.ts), one /healthz that
 // is ready when all four are, one metrics exporter over one registry (the Node process metrics
-// once), one apiserver client, and sentry itself as the signer of the other three's SVIDs.
+// once), one apiserver client with one watch per collection, and sentry itself as the signer of
+// the other three's SVIDs.
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
+import { SharedWatches } from '../kit/kubernetes/shared-watches.js';
 import { logger } from '../kit/logger.js';
 import { MetricsRegistry } from '../kit/metrics.js';
 import { observabilityParts, runParts, startProcess, type ProcessSpec } from '../kit/service-main.js';
@@ -50,7 +52,9 @@ export async function run(argv: readonly string[], env: NodeJS.ProcessEnv): Prom
   }
   try {
     const registry = new MetricsRegistry();
-    const shared = { env, registry, kube };
+    // One list-and-watch per collection for the four (docs/all-in-one.md, "What is shared").
+    const watches = new SharedWatches({ api: kube });
+    const shared = { env, registry, kube, watches };
     const sentry = new Sentry({
       ...shared,
       options: options.sentry,

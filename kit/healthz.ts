@@ -1,7 +1,8 @@
 // The /healthz HTTP server (--healthz-port). Exactly `/healthz`, any method: 200 with an empty
 // body when every health target is ready, else 503. Other paths get Go's 404 text unless a
 // service registered them (placement adds /placement/state).
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from './node-http.js';
 import type { HealthTarget, HealthTargets } from './health-targets.js';
 import { applyServerTimeouts, formatAddress, serveUntilAborted } from './http-serve.js';
 import type { Logger } from './logger.js';

@@ -1,7 +1,8 @@
 // The Prometheus endpoint (--metrics-port, default 9090). Upstream mounts its handler at `/`, so
 // every path and method returns the metrics: the chart scrapes `/`, Dapr's tests `/metrics`.
 // With --enable-metrics=false nothing listens and the health target is ready at once.
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer } from './node-http.js';
 import { gzip } from 'node:zlib';
 import { promisify } from 'node:util';
 import type { HealthTarget, HealthTargets } from './health-targets.js';

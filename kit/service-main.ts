@@ -9,6 +9,7 @@ import { MetricsServer } from './metrics-server.js';
 import type { MetricsRegistry } from './metrics.js';
 import { HealthTargets } from './health-targets.js';
 import type { KubeClient } from './kubernetes/client.js';
+import type { SharedWatches } from './kubernetes/shared-watches.js';
 import type { Signer } from './security/provider.js';
 import { configureLogging, logger, type Logger } from './logger.js';
 import type { OptionsOutcome } from './options.js';
@@ -152,6 +153,12 @@ export interface ServiceDeps<O> {
    * shares one among its services); the service then leaves closing it to the owner.
    */
   readonly kube?: KubeClient;
+  /**
+   * The list-and-watches to subscribe to instead of running its own (the all-in-one process
+   * shares one per collection among its services, docs/all-in-one.md); made over `kube` when
+   * absent.
+   */
+  readonly watches?: SharedWatches;
   /**
    * How the service's SVID provider gets its certificate; default SignCertificate to sentry over
    * gRPC/TLS. The all-in-one process passes its in-process sentry (docs/all-in-one.md).

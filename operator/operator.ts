@@ -8,6 +8,7 @@ import type { HealthTarget } from '../kit/health-targets.js';
 import { KubeClient } from '../kit/kubernetes/client.js';
 import { loadKubeConnection } from '../kit/kubernetes/config.js';
 import { LeaderElector } from '../kit/kubernetes/lease.js';
+import { SharedWatches } from '../kit/kubernetes/shared-watches.js';
 import { logger } from '../kit/logger.js';
 import type { ServiceDeps, ServicePart } from '../kit/service-main.js';
 import { orAborted, runGroup } from '../kit/runner.js';
@@ -64,8 +65,12 @@ export class Operator implements ServicePart {
         health: this.#securityTarget,
         ...(sign === undefined ? {} : { sign }),
       });
+      // One watch per collection for the informers, the detector and the reconciler (and, in the
+      // all-in-one process, sentry and the injector): the pods, for one, are watched once.
+      const watches = this.#deps.watches ?? new SharedWatches({ api: kube });
       const informers = new Informers({
         api: kube,
+        watches,
         watchNamespace: options.watchNamespace,
         log: logger('dapr.operator.cache'),
         health: this.#cacheTarget,
@@ -96,6 +101,7 @@ export class Operator implements ServicePart {
           ...reconcileParts({
             options,
             api: kube,
+            watches,
             security,
             targets,
             metrics: this.#metrics,

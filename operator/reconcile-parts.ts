@@ -3,6 +3,7 @@
 // (leader only, unless --disable-service-reconciler). operator.ts runs these beside the API.
 import type { HealthTargets } from '../kit/health-targets.js';
 import type { KubeApi } from '../kit/kubernetes/client.js';
+import { SharedWatches } from '../kit/kubernetes/shared-watches.js';
 import type { MetricsRegistry } from '../kit/metrics.js';
 import { logger } from '../kit/logger.js';
 import type { Runner } from '../kit/runner.js';
@@ -20,6 +21,8 @@ import { DEPLOYMENT, ROLLOUT, STATEFUL_SET } from './services/workloads.js';
 export interface ReconcilePartsOptions {
   readonly options: OperatorOptions;
   readonly api: KubeApi;
+  /** The informers' watches: the reconciler and the detector share their collections; default: new ones. */
+  readonly watches?: SharedWatches;
   readonly security: SecurityProvider;
   readonly targets: HealthTargets;
   readonly metrics: OperatorMetrics;
@@ -30,6 +33,7 @@ export interface ReconcilePartsOptions {
 
 export function reconcileParts(o: ReconcilePartsOptions): Runner[] {
   const { options, api, security, targets, metrics } = o;
+  const watches = o.watches ?? new SharedWatches({ api });
   const parts: Runner[] = [];
 
   const webhookHealth = targets.addTarget('operator-webhook');
@@ -66,6 +70,7 @@ export function reconcileParts(o: ReconcilePartsOptions): Runner[] {
     });
     const reconciler = new ServiceReconciler({
       api,
+      watches,
       kinds,
       namespace: options.watchNamespace,
       metrics,
@@ -74,7 +79,7 @@ export function reconcileParts(o: ReconcilePartsOptions): Runner[] {
     });
     leaderOnly.push({ name: 'service-reconciler', run: (signal) => reconciler.run(signal) });
   }
-  leaderOnly.push(missingSidecarPart(o));
+  leaderOnly.push(missingSidecarPart({ ...o, watches }));
   const log = logger('dapr.operator.leaderelection');
   parts.push(
     leaderOnlyRunner({
@@ -114,6 +119,7 @@ function missingSidecarPart(o: ReconcilePartsOptions): Runner {
       });
       const detector = new MissingSidecarDetector({
         api: o.api,
+        watches: o.watches,
         namespace: o.options.watchNamespace,
         recorder,
         log,

@@ -34,10 +34,10 @@ import { tokenReviewer } from './validator/kubernetes/client.js';
 import { KubernetesValidator } from './validator/kubernetes/kubernetes.js';
 import { PodCache } from './validator/kubernetes/pod-cache.js';
 import type { Validator } from './validator/validator.js';
-import { JwksValidator, jwksValidatorOptions } from './validator/jwks/jwks.js';
-import { JwtIssuer } from './jwt/issuer.js';
-import { FileJwtKeyStore, KubernetesJwtKeyStore, loadOrCreateSigningKey } from './jwt/store.js';
-import { OidcServer } from './oidc/server.js';
+// The JWT issuer, the JWKS validator and the OIDC server (and jose, which they use) are loaded
+// only when enabled: off by default, they would only take memory (docs/all-in-one.md, "Memory").
+import type { JwtIssuer } from './jwt/issuer.js';
+import type { OidcServer } from './oidc/server.js';
 
 export type SentryDeps = ServiceDeps<SentryOptions>;
 
@@ -169,7 +169,7 @@ export class Sentry implements ServicePart {
       onIssueFailed: () => metrics.serverCertIssueFailed(),
     });
     provider.onReload(() => serving.reissue());
-    const validators = this.#validators(choice.enabled, kube, choice.jwksOptions);
+    const validators = await this.#validators(choice.enabled, kube, choice.jwksOptions);
     const service = new SignService({
       validators,
       defaultValidator: choice.defaultValidator,
@@ -197,7 +197,7 @@ export class Sentry implements ServicePart {
         run: v.run.bind(v),
       })),
       ...(jwt !== undefined && this.#oidcTarget !== undefined
-        ? [{ name: 'oidc-server', run: (s: AbortSignal) => this.#oidcServer(jwt).run(s) }]
+        ? [{ name: 'oidc-server', run: async (s: AbortSignal) => (await this.#oidcServer(jwt)).run(s) }]
         : []),
     ];
     await runGroup(parts, signal, { shutdownTimeoutMs: INNER_SHUTDOWN_TIMEOUT_MS });
@@ -242,6 +242,8 @@ export class Sentry implements ServicePart {
   /** The JWT signing key from the CA's store (generated there when missing) and its issuer. */
   async #jwtIssuer(kube: KubeClient | undefined, allowedClockSkewMs: number): Promise<JwtIssuer> {
     const { options } = this.#deps;
+    const [{ JwtIssuer }, { FileJwtKeyStore, KubernetesJwtKeyStore, loadOrCreateSigningKey }] =
+      await Promise.all([import('./jwt/issuer.js'), import('./jwt/store.js')]);
     const names = { keyFilename: options.jwt.keyFilename, jwksFilename: options.jwt.jwksFilename };
     const store = kube
       ? new KubernetesJwtKeyStore(kube, options.namespace, names)
@@ -263,8 +265,9 @@ export class Sentry implements ServicePart {
     });
   }
 
-  #oidcServer(jwt: JwtIssuer): OidcServer {
+  async #oidcServer(jwt: JwtIssuer): Promise<OidcServer> {
     const { oidc, jwt: jwtOptions } = this.#deps.options;
+    const { OidcServer } = await import('./oidc/server.js');
     return new OidcServer({
       port: oidc.port,
       listenAddress: oidc.listenAddress,
@@ -282,11 +285,11 @@ export class Sentry implements ServicePart {
     });
   }
 
-  #validators(
+  async #validators(
     enabled: readonly number[],
     kube: KubeClient | undefined,
     jwksOptions: unknown,
-  ): Map<number, Validator> {
+  ): Promise<Map<number, Validator>> {
     const { options, log } = this.#deps;
     const validators = new Map<number, Validator>();
     for (const id of enabled) {
@@ -298,7 +301,7 @@ export class Sentry implements ServicePart {
           id,
           new KubernetesValidator({
             tokenReviewer: tokenReviewer(kube),
-            lookup: new PodCache({ api: kube, log: validatorLog }),
+            lookup: new PodCache({ api: kube, watches: this.#deps.watches, log: validatorLog }),
             controlPlaneTrustDomain: options.trustDomain,
             controlPlaneNamespace: options.namespace,
             health: this.#validatorTarget,
@@ -307,6 +310,7 @@ export class Sentry implements ServicePart {
       } else if (id === TokenValidator.JWKS) {
         const sentryId = sentrySpiffeId(options.trustDomain, options.namespace);
         log.info(`Adding validator 'jwks' with Sentry ID: ${sentryId}`);
+        const { JwksValidator, jwksValidatorOptions } = await import('./validator/jwks/jwks.js');
         validators.set(
           id,
           new JwksValidator({

@@ -120,7 +120,7 @@ export class Injector implements ServicePart {
       deps.sign,
     );
     const mtls = new MtlsSetting(api, options.env.namespace, log);
-    const components = new ComponentContainers(api, log);
+    const components = new ComponentContainers(api, log, deps.watches);
     // Why a pod that asks for Dapr got no sidecar, as Events on its owner (docs/injector.md).
     const events = new EventRecorder({ api, component: 'dapr-sidecar-injector', log });
     this.#events = events;

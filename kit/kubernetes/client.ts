@@ -3,7 +3,8 @@
 // apiserver's Status reason, and watches that stream events to a callback. It speaks only JSON
 // and knows no resource types; callers name paths and read the fields they need.
 import { readFileSync } from 'node:fs';
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import type { Agent as HttpAgentType, IncomingMessage } from 'node:http';
+import { Agent as HttpAgent, request as httpRequest } from '../node-http.js';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import type { KubeConnection } from './config.js';
 
@@ -121,7 +122,7 @@ export interface KubeClientOptions {
 export class KubeClient implements KubeApi {
   readonly #connection: KubeConnection;
   readonly #url: URL;
-  readonly #agent: HttpAgent;
+  readonly #agent: HttpAgentType;
   readonly #userAgent: string;
   readonly #now: () => number;
   #token: { value: string; readAt: number } | undefined;

@@ -2,7 +2,8 @@
 // pages; watch from the list's resourceVersion with bookmarks; resume from the last version seen
 // when a watch ends; list again on 410 Gone; back off exponentially (1 s doubling to 30 s) on
 // failures, resetting on any event. Each object is reduced by `transform` as it arrives, so only
-// what the consumer keeps is held in memory, never a whole list of full objects.
+// what the consumer keeps is held in memory, never a whole list of full objects. RawListWatch is
+// the loop without the reduction, for a watch shared by several consumers (shared-watches.ts).
 import type { Logger } from '../logger.js';
 import { isGone, type KubeApi, type WatchEvent } from './client.js';
 
@@ -40,20 +41,60 @@ export const abortableDelay: Delay = (ms, signal) =>
     signal.addEventListener('abort', done, { once: true });
   });
 
-export interface ListWatchOptions<T> {
+/** Where and how to list and watch, whatever is done with the objects. */
+export interface ListWatchTarget {
   readonly api: KubeApi;
   /** Collection path, e.g. `/api/v1/pods` (all namespaces). */
   readonly path: string;
   /** Extra list/watch parameters (labelSelector, fieldSelector). */
   readonly selectors?: Readonly<Record<string, string>>;
-  /** Reduces an object to what is kept; undefined skips it. */
-  readonly transform: (raw: unknown) => T | undefined;
-  readonly handler: ListWatchHandler<T>;
+  /** Read at every list (a shared watch lists with its subscribers' smallest). */
   readonly pageSize?: number;
   /** Injected for tests, which must never sleep. */
   readonly delay?: Delay;
   readonly random?: () => number;
   readonly log?: Logger;
+}
+
+export interface ListWatchOptions<T> extends ListWatchTarget {
+  /** Reduces an object to what is kept; undefined skips it. */
+  readonly transform: (raw: unknown) => T | undefined;
+  readonly handler: ListWatchHandler<T>;
+}
+
+/**
+ * The objects as they arrive, before any reduction. A list hands its items one by one to the
+ * accumulator `beginList` returned and commits them only when the list is complete; a list cut
+ * short is dropped. A shared watch (shared-watches.ts) fans this out to its subscribers.
+ */
+export interface RawListWatchSink {
+  beginList(): { add(raw: unknown): void; commit(): void };
+  event(type: 'ADDED' | 'MODIFIED' | 'DELETED', raw: unknown): void;
+}
+
+/** One handler's sink: each object reduced by `transform` as it arrives. */
+export function typedSink<T>(
+  transform: (raw: unknown) => T | undefined,
+  handler: ListWatchHandler<T>,
+): RawListWatchSink {
+  return {
+    beginList: () => {
+      const items: T[] = [];
+      return {
+        add: (raw) => {
+          const item = transform(raw);
+          if (item !== undefined) items.push(item);
+        },
+        commit: () => handler.replace(items),
+      };
+    },
+    event: (type, raw) => {
+      const item = transform(raw);
+      if (item === undefined) return;
+      if (type === 'DELETED') handler.deleted(item);
+      else handler.upsert(item);
+    },
+  };
 }
 
 interface ListPage {
@@ -74,17 +115,32 @@ function resourceVersionOf(raw: unknown): string | undefined {
   return typeof rv === 'string' && rv !== '' ? rv : undefined;
 }
 
-export class ListWatch<T> {
-  readonly #options: ListWatchOptions<T>;
+/** The list-and-watch loop over a raw sink; `relist()` makes it list again at once. */
+export class RawListWatch {
+  readonly #options: ListWatchTarget;
+  readonly #sink: RawListWatchSink;
+  /** The list or watch under way; aborted by `relist()`. */
+  #current: AbortController | undefined;
+  #relistWanted = false;
 
-  constructor(options: ListWatchOptions<T>) {
+  constructor(options: ListWatchTarget, sink: RawListWatchSink) {
     this.#options = options;
+    this.#sink = sink;
+  }
+
+  /**
+   * Stops the list or watch under way and lists again (a shared watch's late subscriber needs
+   * the whole set). A backoff delay after a failure is kept: the list follows it.
+   */
+  relist(): void {
+    this.#relistWanted = true;
+    this.#current?.abort();
   }
 
   /** Lists every page; resolves with the snapshot's resourceVersion. */
   async #list(signal: AbortSignal): Promise<string> {
-    const { api, path, selectors, transform, handler } = this.#options;
-    const items: T[] = [];
+    const { api, path, selectors } = this.#options;
+    const list = this.#sink.beginList();
     let version: string | undefined;
     let next: string | undefined;
     do {
@@ -93,25 +149,18 @@ export class ListWatch<T> {
         signal,
       });
       version ??= page.metadata?.resourceVersion;
-      for (const raw of page.items ?? []) {
-        const item = transform(raw);
-        if (item !== undefined) items.push(item);
-      }
+      for (const raw of page.items ?? []) list.add(raw);
       next = page.metadata?.continue || undefined;
     } while (next !== undefined && !signal.aborted);
     // A list cut short is no snapshot: never hand it out.
     signal.throwIfAborted();
-    handler.replace(items);
+    list.commit();
     return version ?? '';
   }
 
   #apply(event: WatchEvent): void {
-    const { transform, handler } = this.#options;
     if (event.type === 'BOOKMARK') return;
-    const item = transform(event.object);
-    if (item === undefined) return;
-    if (event.type === 'DELETED') handler.deleted(item);
-    else handler.upsert(item);
+    this.#sink.event(event.type, event.object);
   }
 
   /** List if needed, then one watch; state is updated as events arrive, so it survives a failure. */
@@ -159,10 +208,17 @@ export class ListWatch<T> {
     const delay = this.#options.delay ?? abortableDelay;
     const state: WatchState = { version: undefined, backoff: INITIAL_BACKOFF_MS, afterShortWatch: false };
     while (!signal.aborted) {
+      const current = new AbortController();
+      const stop = (): void => current.abort();
+      signal.addEventListener('abort', stop, { once: true });
+      this.#current = current;
       try {
-        await this.#cycle(state, signal, delay);
+        if (this.#relistWanted) state.version = undefined;
+        this.#relistWanted = false;
+        await this.#cycle(state, current.signal, delay);
       } catch (err) {
         if (signal.aborted) break;
+        if (current.signal.aborted) continue; // relist() cut it short
         if (isGone(err)) {
           log?.debug(`${path}: resourceVersion ${state.version ?? ''} expired; listing again`);
           state.version = undefined;
@@ -171,7 +227,24 @@ export class ListWatch<T> {
         log?.warn({ error: err }, `${path}: list/watch failed; retrying in ${state.backoff} ms`);
         await delay(state.backoff, signal);
         state.backoff = nextBackoff(state.backoff);
+      } finally {
+        signal.removeEventListener('abort', stop);
+        this.#current = undefined;
       }
     }
+  }
+}
+
+/** List, then watch, handing each object reduced by `transform` to one handler. */
+export class ListWatch<T> {
+  readonly #loop: RawListWatch;
+
+  constructor(options: ListWatchOptions<T>) {
+    this.#loop = new RawListWatch(options, typedSink(options.transform, options.handler));
+  }
+
+  /** Lists and watches until `signal` aborts; failures are retried, never thrown. */
+  run(signal: AbortSignal): Promise<void> {
+    return this.#loop.run(signal);
   }
 }

@@ -1,10 +1,12 @@
 // The operator's informers (docs/contracts/operator.md §5.2): one list-watch per dapr.io kind and one for pods'
-// Dapr annotations, all on every replica. ListWatch keeps the watch contract (resume from the
+// Dapr annotations, all on every replica, subscribed through SharedWatches (the pods and
+// Components are watched once for the whole all-in-one process, docs/all-in-one.md). ListWatch keeps the watch contract (resume from the
 // last resourceVersion, relist on 410 Gone, back off while the apiserver is away); the caches
 // turn what it sees into real changes only. `operator-cache` turns ready once all have listed.
 import type { HealthTarget } from '../../kit/health-targets.js';
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch } from '../../kit/kubernetes/list-watch.js';
+import { SharedWatches } from '../../kit/kubernetes/shared-watches.js';
 import type { Logger } from '../../kit/logger.js';
 import { collectionPath, DAPR_KINDS, KIND_KEYS, type KindKey } from './kinds.js';
 import { PodConfigCache } from './pod-configs.js';
@@ -35,6 +37,8 @@ export function missingCrdIsEmpty(api: KubeApi, onMissing: () => void): KubeApi 
 
 export interface InformersOptions {
   readonly api: KubeApi;
+  /** The operator's (or the all-in-one process's) shared watches; default: its own over `api`. */
+  readonly watches?: SharedWatches;
   /** --watch-namespace; empty: all namespaces. */
   readonly watchNamespace: string;
   readonly log?: Logger;
@@ -67,29 +71,28 @@ export class Informers {
   /** Runs every list-watch until `signal` aborts. */
   async run(signal: AbortSignal): Promise<void> {
     const { api, watchNamespace, log, health } = this.#options;
+    const watches = this.#options.watches ?? new SharedWatches({ api });
     const loops: Promise<void>[] = KIND_KEYS.map((key) => {
       const cache = this.resources[key];
-      const kindApi = OPTIONAL_KINDS.has(key)
-        ? missingCrdIsEmpty(api, () =>
-            log?.warn(`${cache.kind.plural}.dapr.io is not installed: serving an empty list until it is`),
-          )
-        : api;
-      return new ListWatch({
-        api: kindApi,
+      const subscription = {
         path: collectionPath(cache.kind, watchNamespace),
         transform: cache.transform,
         handler: cache,
         log,
-      }).run(signal);
+      };
+      if (!OPTIONAL_KINDS.has(key)) return watches.run(subscription, signal);
+      // Only the operator reads these kinds, and a missing CRD is its own rule: not shared.
+      const kindApi = missingCrdIsEmpty(api, () =>
+        log?.warn(`${cache.kind.plural}.dapr.io is not installed: serving an empty list until it is`),
+      );
+      return new ListWatch({ ...subscription, api: kindApi }).run(signal);
     });
     const podsPath =
       watchNamespace === ''
         ? '/api/v1/pods'
         : `/api/v1/namespaces/${encodeURIComponent(watchNamespace)}/pods`;
     loops.push(
-      new ListWatch({ api, path: podsPath, transform: this.pods.transform, handler: this.pods, log }).run(
-        signal,
-      ),
+      watches.run({ path: podsPath, transform: this.pods.transform, handler: this.pods, log }, signal),
     );
     void this.whenSynced().then(() => {
       if (signal.aborted) return;

@@ -11,7 +11,8 @@
 // reconciled twice at once, and an event during a reconcile runs it again afterwards.
 import { setMaxListeners } from 'node:events';
 import { isConflict, isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
-import { ListWatch, nextBackoff, INITIAL_BACKOFF_MS } from '../../kit/kubernetes/list-watch.js';
+import { nextBackoff, INITIAL_BACKOFF_MS } from '../../kit/kubernetes/list-watch.js';
+import { SharedWatches, type WatchSubscription } from '../../kit/kubernetes/shared-watches.js';
 import type { Logger } from '../../kit/logger.js';
 import { orAborted } from '../../kit/runner.js';
 import type { OperatorMetrics } from '../metrics.js';
@@ -25,6 +26,8 @@ export const DEFAULT_CONCURRENCY = 16;
 
 export interface ServiceReconcilerOptions {
   readonly api: KubeApi;
+  /** The workloads and Services are watched through these (shared with the detector); default: its own. */
+  readonly watches?: SharedWatches;
   /** Deployment and StatefulSet, plus Rollout with --enable-argo-rollout-service-reconciler. */
   readonly kinds: readonly WorkloadKind[];
   /** --watch-namespace; empty: all namespaces. */
@@ -48,6 +51,7 @@ interface ServiceObject {
 
 export class ServiceReconciler {
   readonly #opts: ServiceReconcilerOptions;
+  readonly #watches: SharedWatches;
   /** Dapr-enabled workloads only, by workload key. */
   readonly #workloads = new Map<string, DaprWorkload>();
   /** Services labelled dapr.io/enabled=true, by `namespace/name`. */
@@ -62,6 +66,7 @@ export class ServiceReconciler {
 
   constructor(opts: ServiceReconcilerOptions) {
     this.#opts = opts;
+    this.#watches = opts.watches ?? new SharedWatches({ api: opts.api });
   }
 
   /** How many Dapr workloads are held (for tests and the memory check). */
@@ -202,10 +207,9 @@ export class ServiceReconciler {
     if (this.#workloads.delete(key)) this.#opts.onWorkloadCount?.(this.#workloads.size);
   }
 
-  #workloadWatch(kind: WorkloadKind): ListWatch<WorkloadState> {
+  #workloadWatch(kind: WorkloadKind): WatchSubscription<WorkloadState> {
     const prefix = `${kind.kind}/`;
-    return new ListWatch<WorkloadState>({
-      api: this.#opts.api,
+    return {
       path: collectionPath(kind, this.#opts.namespace),
       transform: reduceWorkload(kind),
       log: this.#opts.log,
@@ -220,15 +224,14 @@ export class ServiceReconciler {
         upsert: (item) => this.#applyWorkload(item),
         deleted: (item) => this.#forget(item.key),
       },
-    });
+    };
   }
 
-  #serviceWatch(onSynced: () => void): ListWatch<ObservedService> {
+  #serviceWatch(onSynced: () => void): WatchSubscription<ObservedService> {
     const touched = (svc: ObservedService | undefined): void => {
       if (svc?.ownerKey !== undefined) this.#consider(svc.ownerKey);
     };
-    return new ListWatch<ObservedService>({
-      api: this.#opts.api,
+    return {
       path: servicesPath(this.#opts.namespace),
       selectors: { labelSelector: DAPR_SERVICE_LABEL_SELECTOR },
       transform: reduceService,
@@ -250,7 +253,7 @@ export class ServiceReconciler {
           touched(svc);
         },
       },
-    });
+    };
   }
 
   /** Reconciles until `signal` aborts (leadership lost or shutdown). */
@@ -262,11 +265,17 @@ export class ServiceReconciler {
     log.info(`Starting the Service reconciler for ${this.#opts.kinds.map((k) => k.kind).join(', ')}`);
     let synced: () => void = () => undefined;
     const servicesSynced = new Promise<void>((resolve) => (synced = resolve));
-    const services = this.#serviceWatch(() => synced()).run(signal);
+    const watches = this.#watches;
+    const services = watches.run(
+      this.#serviceWatch(() => synced()),
+      signal,
+    );
     // The Services are known before the first workload decision, so that existing, correct
     // Services are not rewritten at startup.
     await orAborted(servicesSynced, signal);
-    const workloads = signal.aborted ? [] : this.#opts.kinds.map((k) => this.#workloadWatch(k).run(signal));
+    const workloads = signal.aborted
+      ? []
+      : this.#opts.kinds.map((k) => watches.run(this.#workloadWatch(k), signal));
     await Promise.all([services, ...workloads]);
     for (const retry of this.#retries.values()) retry.timer?.cancel();
     this.#retries.clear();

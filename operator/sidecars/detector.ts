@@ -7,7 +7,7 @@
 // writing a new one, so a fresh leader relisting every pod does not raise an Event storm.
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import type { EventRecorder, InvolvedObject } from '../../kit/kubernetes/events.js';
-import { ListWatch } from '../../kit/kubernetes/list-watch.js';
+import { SharedWatches, type WatchSubscription } from '../../kit/kubernetes/shared-watches.js';
 import { controllerOf } from '../../kit/kubernetes/owner.js';
 import type { Logger } from '../../kit/logger.js';
 import {
@@ -32,6 +32,8 @@ const MAX_FINDINGS = 10_000;
 
 export interface MissingSidecarDetectorOptions {
   readonly api: KubeApi;
+  /** The pods and workloads are watched through these (shared with the informers and the reconciler); default: its own. */
+  readonly watches?: SharedWatches;
   /** --watch-namespace; empty: all namespaces. */
   readonly namespace: string;
   readonly recorder: Pick<EventRecorder, 'record'>;
@@ -49,6 +51,7 @@ function collection(group: string, version: string, plural: string, namespace: s
 
 export class MissingSidecarDetector {
   readonly #o: MissingSidecarDetectorOptions;
+  readonly #watches: SharedWatches;
   /** Pods without daprd, by `namespace/name`. */
   readonly #pods = new Map<string, { name: string; target: InvolvedObject }>();
   /** Workloads with the annotation on the wrong level, by key. */
@@ -61,6 +64,7 @@ export class MissingSidecarDetector {
 
   constructor(options: MissingSidecarDetectorOptions) {
     this.#o = options;
+    this.#watches = options.watches ?? new SharedWatches({ api: options.api });
   }
 
   get missingCount(): number {
@@ -147,9 +151,8 @@ export class MissingSidecarDetector {
     });
   }
 
-  #podWatch(): ListWatch<PodSidecarState> {
-    return new ListWatch<PodSidecarState>({
-      api: this.#o.api,
+  #podWatch(): WatchSubscription<PodSidecarState> {
+    return {
       path: collection('', 'v1', 'pods', this.#o.namespace),
       transform: reducePod,
       log: this.#o.log,
@@ -163,13 +166,12 @@ export class MissingSidecarDetector {
         upsert: (item) => this.#setPod(item),
         deleted: (item) => this.#setPod({ key: item.key }),
       },
-    });
+    };
   }
 
-  #workloadWatch(kind: WorkloadKindRef): ListWatch<WorkloadAnnotationState> {
+  #workloadWatch(kind: WorkloadKindRef): WatchSubscription<WorkloadAnnotationState> {
     const prefix = `${kind.kind}/`;
-    return new ListWatch<WorkloadAnnotationState>({
-      api: this.#o.api,
+    return {
       path: collection(kind.group, kind.version, kind.plural, this.#o.namespace),
       transform: reduceWorkloadAnnotations(kind),
       log: this.#o.log,
@@ -183,7 +185,7 @@ export class MissingSidecarDetector {
         upsert: (item) => this.#setWorkload(item),
         deleted: (item) => this.#setWorkload({ key: item.key }),
       },
-    });
+    };
   }
 
   /** Watches until `signal` aborts (leadership lost or shutdown). */
@@ -191,8 +193,8 @@ export class MissingSidecarDetector {
     this.#signal = signal;
     this.#o.log.info('Starting the missing-sidecar detector');
     await Promise.all([
-      this.#podWatch().run(signal),
-      ...WORKLOAD_KINDS.map((kind) => this.#workloadWatch(kind).run(signal)),
+      this.#watches.run(this.#podWatch(), signal),
+      ...WORKLOAD_KINDS.map((kind) => this.#watches.run(this.#workloadWatch(kind), signal)),
     ]);
     this.#pods.clear();
     this.#misplaced.clear();

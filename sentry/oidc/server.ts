@@ -2,15 +2,11 @@
 // with --oidc-server-tls-cert-file/-key-file. Like upstream it waits for the certificate files
 // to appear (a Kubernetes Secret mounted late) and is the `oidc-server` health target.
 import { access, readFile } from 'node:fs/promises';
-import {
-  createServer as createHttpServer,
-  type IncomingMessage,
-  type Server,
-  type ServerResponse,
-} from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { HealthTarget } from '../../kit/health-targets.js';
 import { applyServerTimeouts, formatAddress, serveUntilAborted } from '../../kit/http-serve.js';
+import { createServer as createHttpServer } from '../../kit/node-http.js';
 import { abortableDelay } from '../../kit/kubernetes/list-watch.js';
 import type { Logger } from '../../kit/logger.js';
 import { OidcRoutes, type OidcRoutesOptions } from './routes.js';

@@ -3,7 +3,7 @@
 // Components in the pod's namespace on every such request; this keeps every namespace's
 // Components in memory through one watch so admission never waits on the apiserver.
 import type { KubeApi } from '../../kit/kubernetes/client.js';
-import { ListWatch } from '../../kit/kubernetes/list-watch.js';
+import { SharedWatches } from '../../kit/kubernetes/shared-watches.js';
 import type { Logger } from '../../kit/logger.js';
 import { ANNOTATIONS } from '../annotations/table.js';
 import type { Container } from '../patcher/k8s-types.js';
@@ -87,6 +87,8 @@ export class ComponentContainers {
   constructor(
     private readonly api: KubeApi,
     private readonly log?: Logger,
+    /** The all-in-one process's shared watches; default: a watch of its own over `api`. */
+    private readonly watches: SharedWatches = new SharedWatches({ api }),
   ) {}
 
   #synced = false;
@@ -114,20 +116,22 @@ export class ComponentContainers {
   }
 
   async run(signal: AbortSignal): Promise<void> {
-    await new ListWatch<ComponentEntry>({
-      api: this.api,
-      path: '/apis/dapr.io/v1alpha1/components',
-      transform: componentEntry,
-      log: this.log,
-      handler: {
-        replace: (items) => {
-          this.#byNamespace = new Map<string, Map<string, ComponentEntry>>();
-          for (const item of items) this.#set(item);
-          this.#synced = true;
+    await this.watches.run<ComponentEntry>(
+      {
+        path: '/apis/dapr.io/v1alpha1/components',
+        transform: componentEntry,
+        log: this.log,
+        handler: {
+          replace: (items) => {
+            this.#byNamespace = new Map<string, Map<string, ComponentEntry>>();
+            for (const item of items) this.#set(item);
+            this.#synced = true;
+          },
+          upsert: (item) => this.#set(item),
+          deleted: (item) => this.#byNamespace.get(item.namespace)?.delete(item.name),
         },
-        upsert: (item) => this.#set(item),
-        deleted: (item) => this.#byNamespace.get(item.namespace)?.delete(item.name),
       },
-    }).run(signal);
+      signal,
+    );
   }
 }

@@ -6,7 +6,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:https';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { cachedBinary } from '../deps/paths.js';
 import { ManagedProcess, runId } from '../../kit/testing/managed-process.js';
 import { freePorts } from '../harness/ports.js';
@@ -15,6 +15,7 @@ import {
   controllerManagerArgs,
   etcdArgs,
   schedulerArgs,
+  WATCH_AUDIT_POLICY,
   type ClusterLayout,
 } from './components.js';
 import { writeKubeconfig } from './kubeconfig.js';
@@ -30,6 +31,8 @@ export interface TestClusterOptions {
   readonly serviceCidr?: string;
   /** How long to wait for the control plane to come up. */
   readonly startTimeoutMs?: number;
+  /** Audit every watch into `auditLog` (watch-audit.ts reads it). */
+  readonly auditWatches?: boolean;
 }
 
 /** RFC 2544's benchmarking range: never routed anywhere, so a stray packet leaves no machine. */
@@ -44,6 +47,8 @@ export interface TestCluster {
   readonly pki: ClusterPki;
   readonly layout: ClusterLayout;
   readonly processes: readonly ManagedProcess[];
+  /** The apiserver's audit log of watches, with TestClusterOptions.auditWatches. */
+  readonly auditLog?: string;
   /** Log file of a control-plane process, for failure messages. */
   logOf(name: 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler'): string;
   stop(): Promise<void>;
@@ -92,6 +97,9 @@ async function layoutFor(dir: string, opts: TestClusterOptions): Promise<Cluster
     bindAddress: hostIps.length > 0 ? '0.0.0.0' : '127.0.0.1',
     advertiseAddress: hostIps[0] ?? '127.0.0.1',
     serviceCidr: opts.serviceCidr ?? DEFAULT_SERVICE_CIDR,
+    ...(opts.auditWatches === true
+      ? { audit: { policyFile: join(dir, 'audit-policy.yaml'), logFile: join(dir, 'logs', 'audit.log') } }
+      : {}),
     files: {
       caCert: join(dir, 'pki', 'ca.crt'),
       caKey: join(dir, 'pki', 'ca.key'),
@@ -112,6 +120,10 @@ function writeCredentials(l: ClusterLayout, pki: ClusterPki, server: string): st
   writePair(pkiDir, 'apiserver', pki.apiserver);
   writeFileSync(l.files.saPublic, pki.serviceAccount.publicPem);
   writeFileSync(l.files.saPrivate, pki.serviceAccount.privatePem, { mode: 0o600 });
+  if (l.audit !== undefined) {
+    writeFileSync(l.audit.policyFile, WATCH_AUDIT_POLICY);
+    mkdirSync(dirname(l.audit.logFile), { recursive: true });
+  }
   const caPem = pki.ca.certPem;
   writeKubeconfig(l.files.controllerManagerKubeconfig, {
     server,
@@ -151,6 +163,7 @@ class RunningCluster implements TestCluster {
   readonly pki: ClusterPki;
   readonly server: string;
   readonly kubeconfigPath: string;
+  readonly auditLog?: string;
   #stopped = false;
 
   constructor(files: ClusterFiles) {
@@ -161,6 +174,7 @@ class RunningCluster implements TestCluster {
       server: this.server,
       kubeconfigPath: this.kubeconfigPath,
     } = files);
+    this.auditLog = files.layout.audit?.logFile;
   }
 
   logOf(name: ComponentName): string {

@@ -13,6 +13,8 @@ export interface ClusterLayout {
   /** Address the apiserver publishes as the `kubernetes` Service endpoint. */
   readonly advertiseAddress: string;
   readonly serviceCidr: string;
+  /** The apiserver's audit policy and log (TestClusterOptions.auditWatches); none by default. */
+  readonly audit?: { readonly policyFile: string; readonly logFile: string };
   readonly files: {
     readonly caCert: string;
     readonly caKey: string;
@@ -67,9 +69,22 @@ export function apiserverArgs(l: ClusterLayout): string[] {
     '--enable-aggregator-routing=true',
     `--cert-dir=${l.dir}/apiserver-certs`,
     '--profiling=false',
+    ...(l.audit === undefined
+      ? []
+      : [`--audit-policy-file=${l.audit.policyFile}`, `--audit-log-path=${l.audit.logFile}`]),
     '--v=1',
   ];
 }
+
+/** An audit policy that records every watch (who, what, when it started and ended) and nothing else. */
+export const WATCH_AUDIT_POLICY = `apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [RequestReceived]
+rules:
+  - level: Metadata
+    verbs: [watch]
+  - level: None
+`;
 
 export function controllerManagerArgs(l: ClusterLayout): string[] {
   const f = l.files;

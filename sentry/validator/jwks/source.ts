@@ -2,7 +2,8 @@
 // `source`): an http(s) URL (optionally trusting `caCertificate`), a file path, or the JWKS
 // itself inline, as JSON or base64 of JSON. Every read is bounded in size and time.
 import { readFile, stat } from 'node:fs/promises';
-import { get as httpGet, type IncomingMessage } from 'node:http';
+import type { IncomingMessage } from 'node:http';
+import { get as httpGet } from '../../../kit/node-http.js';
 import { get as httpsGet } from 'node:https';
 import { MAX_JWKS_BYTES } from '../../jwt/keys.js';
 

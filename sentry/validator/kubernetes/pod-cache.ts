@@ -6,13 +6,16 @@
 // Configurations are rare reads (only Pods with dapr.io/config), so they are plain GETs, which
 // also keeps sentry working on clusters where Dapr's CRDs are not installed yet.
 import type { KubeApi } from '../../../kit/kubernetes/client.js';
-import { ListWatch, type Delay } from '../../../kit/kubernetes/list-watch.js';
+import type { Delay } from '../../../kit/kubernetes/list-watch.js';
+import { SharedWatches } from '../../../kit/kubernetes/shared-watches.js';
 import type { Logger } from '../../../kit/logger.js';
 import { podInfoFrom, readConfiguration, readPod } from './client.js';
 import type { ConfigurationInfo, KubernetesLookup, PodInfo } from './kubernetes.js';
 
 export interface PodCacheOptions {
   readonly api: KubeApi;
+  /** The process's shared watches (all-in-one); default: a watch of its own over `api`. */
+  readonly watches?: SharedWatches;
   readonly log?: Logger;
   /** Injected for tests. */
   readonly delay?: Delay;
@@ -47,27 +50,28 @@ export class PodCache implements KubernetesLookup {
 
   async run(signal: AbortSignal): Promise<void> {
     const { api, log, delay, pageSize = POD_PAGE_SIZE } = this.#options;
-    const listWatch = new ListWatch<PodInfo>({
-      api,
-      path: '/api/v1/pods',
-      transform: podInfoFrom,
-      pageSize,
-      delay,
-      log,
-      handler: {
-        replace: (items) => {
-          this.#pods = new Map(items.map((p) => [key(p.namespace, p.name), p]));
-          if (!this.#synced) {
-            this.#synced = true;
-            log?.info(`Pod cache synced (${items.length} pods)`);
-            this.#markReady();
-          }
+    const watches = this.#options.watches ?? new SharedWatches({ api, delay });
+    await watches.run<PodInfo>(
+      {
+        path: '/api/v1/pods',
+        transform: podInfoFrom,
+        pageSize,
+        log,
+        handler: {
+          replace: (items) => {
+            this.#pods = new Map(items.map((p) => [key(p.namespace, p.name), p]));
+            if (!this.#synced) {
+              this.#synced = true;
+              log?.info(`Pod cache synced (${items.length} pods)`);
+              this.#markReady();
+            }
+          },
+          upsert: (pod) => this.#pods.set(key(pod.namespace, pod.name), pod),
+          deleted: (pod) => this.#pods.delete(key(pod.namespace, pod.name)),
         },
-        upsert: (pod) => this.#pods.set(key(pod.namespace, pod.name), pod),
-        deleted: (pod) => this.#pods.delete(key(pod.namespace, pod.name)),
       },
-    });
-    await listWatch.run(signal);
+      signal,
+    );
   }
 
   whenReady(): Promise<void> {

@@ -3,7 +3,8 @@
 // own identity from the in-process sentry: sentry signs a daprd CSR over gRPC, placement and the
 // operator serve mTLS as dapr-placement and dapr-operator, the injector answers an AdmissionReview
 // as dapr-sidecar-injector.<ns>.svc, the operator's Service reconciler creates `<app-id>-dapr`;
-// the four services' metrics come from the one exporter, with the Node process metrics once.
+// the four services' metrics come from the one exporter, with the Node process metrics once;
+// the apiserver (its audit log) sees one watch per collection, however many services read it.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { AdmissionregistrationV1Api, AppsV1Api } from '@kubernetes/client-node';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -29,6 +30,7 @@ import {
 } from '../../harness/kube-objects.js';
 import { trustBundle } from '../../harness/sentry-in-cluster.js';
 import { scrape } from '../../harness/service-probes.js';
+import { openWatches } from '../../harness/watch-audit.js';
 import { workloadSvid, type WorkloadSvid } from '../../harness/workload-svid.js';
 import { AdmissionClient, podReview, webhookConfiguration } from '../injector/support.js';
 
@@ -67,7 +69,7 @@ describe('all-in-one: sentry, placement, operator and injector in one process', 
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), `dapr-ts-${runId}-all-in-one-`));
-    cluster = await startTestCluster();
+    cluster = await startTestCluster({ auditWatches: true });
     const core = coreApi(cluster);
     for (const ns of [CP_NS, APP_NS]) await ensureNamespace(core, ns);
     await installDaprCrds(cluster);
@@ -193,5 +195,34 @@ describe('all-in-one: sentry, placement, operator and injector in one process', 
     // One registry: the Node process metrics and the Go-named gauges appear once.
     expect(text.match(/^# TYPE process_resident_memory_bytes /gm)).toHaveLength(1);
     expect(text.match(/^# TYPE go_goroutines /gm)).toHaveLength(1);
+  });
+
+  it('watches each collection once: pods and Components are shared by the services that read them', async () => {
+    // The detector and the reconciler (leader only) are the last to subscribe.
+    for (const line of ['Starting the missing-sidecar detector', 'Starting the Service reconciler'])
+      await waitFor(() => running!.proc.output.includes(line), { what: line, timeoutMs: 60_000 });
+    const expected = [
+      // sentry's pod cache, the operator's informer and its missing-sidecar detector
+      '/api/v1/pods',
+      // the operator's informer and the injector's Component cache
+      '/apis/dapr.io/v1alpha1/components',
+      // the reconciler and the detector
+      '/apis/apps/v1/deployments',
+      '/apis/apps/v1/statefulsets',
+      '/apis/apps/v1/daemonsets',
+      '/api/v1/services?labelSelector=dapr.io/enabled=true',
+      '/apis/dapr.io/v1alpha1/configurations',
+    ];
+    // A subscriber that joins closes the watch and opens a new one: wait until that has settled.
+    let open = new Map<string, number>();
+    await waitFor(
+      () => {
+        open = openWatches(cluster.auditLog!, 'dapr-all-in-one');
+        return expected.every((c) => open.has(c)) && [...open.values()].every((count) => count === 1);
+      },
+      { what: 'one open watch per collection', timeoutMs: 30_000 },
+    ).catch(() => undefined); // the assertions below show what was open
+    for (const collection of expected) expect([collection, open.get(collection)]).toEqual([collection, 1]);
+    expect([...open].filter(([, count]) => count !== 1)).toEqual([]);
   });
 });
