@@ -115,6 +115,7 @@ function missingSidecarPart(o: ReconcilePartsOptions): Runner {
       const detector = new MissingSidecarDetector({
         api: o.api,
         namespace: o.options.watchNamespace,
+        controlPlaneNamespace: o.options.namespace,
         recorder,
         log,
         onMissingCount: (count) => missing.set(count),
