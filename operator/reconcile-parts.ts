@@ -121,6 +121,7 @@ function missingSidecarPart(o: ReconcilePartsOptions): Runner {
         api: o.api,
         watches: o.watches,
         namespace: o.options.watchNamespace,
+        controlPlaneNamespace: o.options.namespace,
         recorder,
         log,
         onMissingCount: (count) => missing.set(count),

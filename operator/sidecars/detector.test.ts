@@ -14,6 +14,8 @@ const rsRef = {
   controller: true,
 };
 
+const CREATED = '2026-03-01T10:00:00Z';
+
 function pod(
   name: string,
   over: { annotations?: Record<string, string>; containers?: string[]; phase?: string } = {},
@@ -23,6 +25,7 @@ function pod(
       name,
       namespace: 'shop',
       uid: `uid-${name}`,
+      creationTimestamp: CREATED,
       annotations: over.annotations ?? { 'dapr.io/enabled': 'true' },
       ownerReferences: [rsRef],
     },
@@ -37,6 +40,7 @@ describe('reducePod', () => {
       key: 'shop/orders-5d8f-x',
       missing: {
         name: 'orders-5d8f-x',
+        createdAt: Date.parse(CREATED),
         target: {
           apiVersion: 'apps/v1',
           kind: 'ReplicaSet',
@@ -56,6 +60,14 @@ describe('reducePod', () => {
     ['failed', pod('p', { phase: 'Failed' })],
   ])('%s: no finding', (_name, raw) => {
     expect(reducePod(raw)).toEqual({ key: 'shop/p' });
+  });
+
+  it('a pod without a creation time is still a finding (its cause is then unknown)', () => {
+    const raw = pod('p') as { metadata: Record<string, unknown> };
+    delete raw.metadata.creationTimestamp;
+    const state = reducePod(raw);
+    expect(state?.missing?.name).toBe('p');
+    expect(state?.missing).not.toHaveProperty('createdAt');
   });
 
   it('a pod being deleted is no finding; nor is an object without a name', () => {
@@ -109,6 +121,7 @@ async function runDetector(
   const detector = new MissingSidecarDetector({
     api,
     namespace: '',
+    controlPlaneNamespace: 'dapr-system',
     recorder: { record: (e) => recorded.push(e) },
     log: recordingLogger(),
     onMissingCount: (n) => counts.push(n),
@@ -151,6 +164,7 @@ describe('MissingSidecarDetector', () => {
         object: { kind: 'Deployment', name: 'orders', uid: 'd-uid', namespace: 'shop' },
       });
       expect(e.message).toContain('kubectl rollout restart -n shop deployment/orders');
+      // No injector list answers here (the read fails): both causes are named.
       expect(e.message).toContain('failurePolicy is Ignore');
     }
     expect(counts).toContain(2);
@@ -205,5 +219,50 @@ describe('MissingSidecarDetector', () => {
       object: { kind: 'Deployment', name: 'orders', uid: 'd-uid' },
     });
     expect(recorded[0]!.message).toContain('spec.template.metadata.annotations');
+  });
+
+  describe('names the likely cause from the injector pods in its own namespace', () => {
+    const INJECTOR_PODS = '/api/v1/namespaces/dapr-system/pods';
+    const injector = (ready: boolean, since: string): unknown => ({
+      metadata: { name: 'dapr-sidecar-injector-a', namespace: 'dapr-system' },
+      status: {
+        conditions: [{ type: 'Ready', status: ready ? 'True' : 'False', lastTransitionTime: since }],
+      },
+    });
+
+    async function messagesWith(injectorPods: unknown[]): Promise<{ messages: string[]; api: FakeKubeApi }> {
+      const api = withWorkloads(new FakeKubeApi())
+        .withList('/api/v1/pods', [[pod('orders-5d8f-a'), pod('orders-5d8f-b')]])
+        .withList(INJECTOR_PODS, [injectorPods]);
+      const { recorded } = await runDetector(api, (r) => r.length >= 2);
+      expect(recorded).toHaveLength(2);
+      for (const e of recorded) expect(e.reason).toBe('DaprSidecarMissing'); // the same reason for every cause
+      return { messages: recorded.map((e) => e.message), api };
+    }
+
+    it('no Ready injector pod: the webhook could not be called; two findings share one read', async () => {
+      const { messages, api } = await messagesWith([injector(false, '2026-03-01T09:00:00Z')]);
+      for (const m of messages) {
+        expect(m).toContain('no sidecar injector pod is Ready in namespace dapr-system now');
+        expect(m).toContain('kubectl delete pod -n shop orders-5d8f-');
+      }
+      expect(api.requests.filter((r) => r.path === INJECTOR_PODS)).toHaveLength(1);
+    });
+
+    it('Ready only since after the pod was created: created before the injector was Ready', async () => {
+      const { messages } = await messagesWith([injector(true, '2026-03-01T10:05:00Z')]);
+      for (const m of messages)
+        expect(m).toContain(
+          'created at 2026-03-01T10:00:00Z, before the sidecar injector was Ready (since 2026-03-01T10:05:00Z)',
+        );
+    });
+
+    it('Ready since before the pod was created: unreachable, or left out by the selectors', async () => {
+      const { messages } = await messagesWith([injector(true, '2026-03-01T09:00:00Z')]);
+      for (const m of messages) {
+        expect(m).toContain('although the sidecar injector was Ready (since 2026-03-01T09:00:00Z)');
+        expect(m).toContain('namespaceSelector/objectSelector');
+      }
+    });
   });
 });

@@ -10,6 +10,7 @@ import type { EventRecorder, InvolvedObject } from '../../kit/kubernetes/events.
 import { SharedWatches, type WatchSubscription } from '../../kit/kubernetes/shared-watches.js';
 import { controllerOf } from '../../kit/kubernetes/owner.js';
 import type { Logger } from '../../kit/logger.js';
+import { likelyCause } from './cause.js';
 import {
   MISPLACED_ANNOTATION_REASON,
   MISSING_SIDECAR_REASON,
@@ -18,10 +19,12 @@ import {
   reducePod,
   reduceWorkloadAnnotations,
   WORKLOAD_KINDS,
+  type MissingSidecar,
   type PodSidecarState,
   type WorkloadAnnotationState,
   type WorkloadKindRef,
 } from './findings.js';
+import { InjectorReadinessReader } from './injector-readiness.js';
 
 /** Owners resolved (ReplicaSet → Deployment) and remembered; the oldest is forgotten. */
 const MAX_OWNERS = 4096;
@@ -36,6 +39,8 @@ export interface MissingSidecarDetectorOptions {
   readonly watches?: SharedWatches;
   /** --watch-namespace; empty: all namespaces. */
   readonly namespace: string;
+  /** The operator's own namespace, where the sidecar injector's pods run (NAMESPACE). */
+  readonly controlPlaneNamespace: string;
   readonly recorder: Pick<EventRecorder, 'record'>;
   readonly log: Logger;
   /** Told how many pods that ask for Dapr run without daprd, whenever that changes. */
@@ -53,18 +58,24 @@ export class MissingSidecarDetector {
   readonly #o: MissingSidecarDetectorOptions;
   readonly #watches: SharedWatches;
   /** Pods without daprd, by `namespace/name`. */
-  readonly #pods = new Map<string, { name: string; target: InvolvedObject }>();
+  readonly #pods = new Map<string, MissingSidecar>();
   /** Workloads with the annotation on the wrong level, by key. */
   readonly #misplaced = new Set<string>();
   /** ReplicaSet uid (or name) → its Deployment (or itself). */
   readonly #owners = new Map<string, InvolvedObject>();
   /** Look-ups under way, so that the pods of one ReplicaSet share one GET. */
   readonly #inFlight = new Map<string, Promise<InvolvedObject>>();
+  readonly #injector: InjectorReadinessReader;
   #signal: AbortSignal | undefined;
 
   constructor(options: MissingSidecarDetectorOptions) {
     this.#o = options;
     this.#watches = options.watches ?? new SharedWatches({ api: options.api });
+    this.#injector = new InjectorReadinessReader({
+      api: options.api,
+      namespace: options.controlPlaneNamespace,
+      log: options.log,
+    });
   }
 
   get missingCount(): number {
@@ -80,13 +91,16 @@ export class MissingSidecarDetector {
     if (this.#pods.size >= MAX_FINDINGS) return;
     this.#pods.set(state.key, state.missing);
     this.#o.onMissingCount?.(this.#pods.size);
-    void this.#reportPod(state.missing.name, state.missing.target);
+    void this.#reportPod(state.missing);
   }
 
-  async #reportPod(pod: string, owner: InvolvedObject): Promise<void> {
-    const target = await this.#workloadOf(owner);
+  async #reportPod(pod: MissingSidecar): Promise<void> {
+    const [target, injector] = await Promise.all([
+      this.#workloadOf(pod.target),
+      this.#injector.read(this.#signal),
+    ]);
     if (this.#signal?.aborted !== false) return;
-    const message = missingSidecarMessage(pod, target);
+    const message = missingSidecarMessage(pod.name, target, likelyCause(pod.createdAt, injector));
     this.#o.log.warn(
       `${MISSING_SIDECAR_REASON} on ${target.kind} ${target.namespace}/${target.name}: ${message}`,
     );

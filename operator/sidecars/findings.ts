@@ -7,6 +7,7 @@ import { isTruthy } from '../../kit/go-values.js';
 import { DAPR_ANNOTATIONS } from '../../kit/dapr/annotations.js';
 import type { InvolvedObject } from '../../kit/kubernetes/events.js';
 import { podEventTarget, type OwnedMetadata } from '../../kit/kubernetes/owner.js';
+import { INJECTOR_POD_SELECTOR, parseTime, type MissingSidecarCause } from './cause.js';
 
 /** The container the injector adds (docs/contracts/injector-and-chart.md §3). */
 export const DAPRD_CONTAINER = 'daprd';
@@ -15,6 +16,7 @@ interface RawMeta extends OwnedMetadata {
   readonly namespace?: unknown;
   readonly annotations?: unknown;
   readonly deletionTimestamp?: unknown;
+  readonly creationTimestamp?: unknown;
 }
 
 interface RawPod {
@@ -26,11 +28,19 @@ interface RawPod {
   readonly status?: { readonly phase?: unknown };
 }
 
+/** A pod that asks for Dapr and runs without daprd. */
+export interface MissingSidecar {
+  readonly name: string;
+  readonly target: InvolvedObject;
+  /** metadata.creationTimestamp in ms, to tell the likely cause (cause.ts). */
+  readonly createdAt?: number;
+}
+
 /** A pod after reduction; `missing` only when it asks for Dapr and runs without daprd. */
 export interface PodSidecarState {
   /** `namespace/name` */
   readonly key: string;
-  readonly missing?: { readonly name: string; readonly target: InvolvedObject };
+  readonly missing?: MissingSidecar;
 }
 
 function annotation(meta: RawMeta | undefined, key: string): string | undefined {
@@ -62,7 +72,9 @@ export function reducePod(raw: unknown): PodSidecarState | undefined {
   if (!isTruthy(annotation(meta, DAPR_ANNOTATIONS.enabled)) || hasDaprd(pod!) || !isAlive(pod!))
     return { key };
   const target = podEventTarget(meta, meta.namespace);
-  return target === undefined ? { key } : { key, missing: { name: meta.name, target } };
+  if (target === undefined) return { key };
+  const createdAt = parseTime(meta.creationTimestamp);
+  return { key, missing: { name: meta.name, target, ...(createdAt === undefined ? {} : { createdAt }) } };
 }
 
 export interface WorkloadKindRef {
@@ -119,16 +131,55 @@ export const MISPLACED_ANNOTATION_REASON = 'DaprAnnotationNotOnPodTemplate';
 
 const RESTARTABLE = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 
-export function missingSidecarMessage(pod: string, target: InvolvedObject): string {
+/** A timestamp as the apiserver writes them (RFC 3339, whole seconds). */
+function timestamp(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+/** Why the webhook was likely not called, and what to do before recreating the pods with `recreate`. */
+function causeAndRemedy(cause: MissingSidecarCause, recreate: string): string {
+  switch (cause.kind) {
+    case 'injector-not-ready':
+      return (
+        `: no sidecar injector pod is Ready in namespace ${cause.namespace} now, so the API server could not ` +
+        'call the webhook and its failurePolicy Ignore let the pod through. Once the injector is Ready ' +
+        `(kubectl get pods -n ${cause.namespace} -l '${INJECTOR_POD_SELECTOR}'), recreate the pods: ${recreate}.`
+      );
+    case 'created-before-ready':
+      return (
+        `: the pod was created at ${timestamp(cause.createdAt)}, before the sidecar injector was Ready ` +
+        `(since ${timestamp(cause.readySince)}). The injector is Ready now: recreate the pods: ${recreate}.`
+      );
+    case 'not-called-while-ready':
+      return (
+        ` at ${timestamp(cause.createdAt)}, although the sidecar injector was Ready (since ` +
+        `${timestamp(cause.readySince)}): likely the API server could not reach it (a network policy or ` +
+        "firewall on the injector's port 4000, e.g. a private cluster's control-plane firewall rule) and its " +
+        "failurePolicy Ignore let the pod through, or the webhook's namespaceSelector/objectSelector " +
+        `(MutatingWebhookConfiguration dapr-sidecar-injector) left the pod out. Fix that, then recreate the pods: ${recreate}.`
+      );
+    case 'unknown':
+      return (
+        ': the pod was created before the sidecar injector was ready, or the webhook was unreachable and ' +
+        'its failurePolicy is Ignore. Check that the dapr-sidecar-injector pods are Ready, then recreate the ' +
+        `pods: ${recreate}.`
+      );
+  }
+}
+
+/** The DaprSidecarMissing message; its reason stays the same whatever the cause (users alert on it). */
+export function missingSidecarMessage(
+  pod: string,
+  target: InvolvedObject,
+  cause: MissingSidecarCause,
+): string {
   const recreate = RESTARTABLE.has(target.kind)
     ? `kubectl rollout restart -n ${target.namespace} ${target.kind.toLowerCase()}/${target.name}`
     : `delete the pod (kubectl delete pod -n ${target.namespace} ${pod}) so that it is created again`;
   return (
     `pod ${pod} asks for Dapr (${DAPR_ANNOTATIONS.enabled}) but runs without the daprd sidecar. ` +
     'If an Event from dapr-sidecar-injector on this object names a reason, the injector declined the pod for it; ' +
-    'otherwise its webhook was not called when the pod was created: the pod was created before the sidecar ' +
-    'injector was ready, or the webhook was unreachable and its failurePolicy is Ignore. Check that the ' +
-    `dapr-sidecar-injector pods are Ready, then recreate the pods: ${recreate}.`
+    `otherwise its webhook was not called when the pod was created${causeAndRemedy(cause, recreate)}`
   );
 }
 

@@ -397,7 +397,8 @@ describe('our operator in the cluster', () => {
   }, 120_000);
 
   // No injector runs in this suite: every pod that asks for Dapr is created without its webhook
-  // being called, as when the injector is down and its failurePolicy is Ignore.
+  // being called, as when the injector is down and its failurePolicy is Ignore, and the message
+  // names that cause (no Ready injector pod in the operator's namespace).
   it('records DaprSidecarMissing on the Deployment whose pod runs without daprd, and counts the pod', async () => {
     await api.post('/apis/apps/v1/namespaces/default/deployments', {
       ...workloadBody(
@@ -417,7 +418,9 @@ describe('our operator in the cluster', () => {
     expect(event.type).toBe('Warning');
     expect(event.involvedObject.uid).toBe(deployment.metadata.uid);
     expect(event.source?.component).toBe('dapr-operator');
-    expect(event.message).toContain('failurePolicy is Ignore');
+    expect(event.message).toContain(
+      'no sidecar injector pod is Ready in namespace dapr-system now, so the API server could not call the webhook',
+    );
     expect(event.message).toContain('kubectl rollout restart -n default deployment/unwebhooked');
     await waitFor(async () => (await metricOf(operator, 'dapr_operator_pods_without_sidecar')) === 1, {
       what: 'dapr_operator_pods_without_sidecar to count the pod',
