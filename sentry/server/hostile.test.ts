@@ -13,6 +13,8 @@ import { liveBytes, reportMeasurement } from '../../kit/testing/hostile.js';
 
 /** gRPC's default receive limit, which sentry keeps (as upstream does). */
 const GRPC_MAX_MESSAGE = 4 * 1024 * 1024;
+/** What the attack may leave behind in sentry once the attacker has gone. */
+const MEMORY_BOUND = 64 * 1024 * 1024;
 
 let sentry: TestSentry;
 const clients: SentryClient[] = [];
@@ -94,9 +96,16 @@ describe('sentry under hostile load (issue 15)', () => {
     reportMeasurement('sentry honest SignCertificate, slowest', latencies.at(-1)!, 'ms');
     expect(latencies.at(-1)!).toBeLessThan(2_000);
     // The attacker's channel lives in this process too: its buffers are the test's, not sentry's.
+    // Sentry's side of that connection lets go of its last 4 MiB messages when it sees the channel
+    // close, a moment later (up to 76 MiB were still held right after close() in one CI run, 3
+    // MiB in most runs): the bound must hold within seconds of the attacker leaving.
     attacker.close();
-    const grown = liveBytes() - before;
+    let grown = liveBytes() - before;
+    for (const until = Date.now() + 5_000; grown >= MEMORY_BOUND && Date.now() < until;) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      grown = liveBytes() - before;
+    }
     reportMeasurement('sentry memory growth', grown / 1048576, 'MiB');
-    expect(grown).toBeLessThan(64 * 1024 * 1024);
+    expect(grown).toBeLessThan(MEMORY_BOUND);
   }, 120_000);
 });
