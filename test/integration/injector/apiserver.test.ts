@@ -334,9 +334,13 @@ describe('a pod that asks for Dapr and is declined: the injector says why in an 
       `/apis/apps/v1/namespaces/default/replicasets/${event.involvedObject.name}`,
     );
     expect(event.involvedObject.uid).toBe(rs.metadata.uid);
-    const pods = (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dyesapp')).items;
-    expect(pods.length).toBeGreaterThan(0);
-    expect(pods[0]!.spec!.containers.map((c) => c.name)).toEqual(['app']);
+    // The Event is written during admission, before the apiserver stores the pod: wait for it.
+    const pod = await waitFor(
+      async () =>
+        (await get<V1PodList>('/api/v1/namespaces/default/pods?labelSelector=app%3Dyesapp')).items[0],
+      { what: 'the declined yesapp pod to be stored', timeoutMs: 30_000 },
+    );
+    expect(pod.spec!.containers.map((c) => c.name)).toEqual(['app']);
     await env.kubectl(['delete', 'deployment', 'yesapp', '-n', 'default', '--wait=false']);
   }, 120_000);
 
