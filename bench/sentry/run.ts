@@ -215,15 +215,18 @@ async function load(
 
 type Row = Record<string, string | number>;
 
-const median = (values: readonly number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-};
+const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+const LABEL: Readonly<Record<Which, string>> = { go: 'Go 1.18.3', ts: 'ours' };
 
 /** One row: the median of each figure over the rounds, failures summed. */
 function row(which: Which, clients: number, results: readonly LoadResult[], rss: number): Row {
   return {
-    sentry: which === 'go' ? 'Go 1.18.3' : 'ours',
+    sentry: LABEL[which],
     clients,
     'signed/s': Math.round(median(results.map((r) => r.perSecond))),
     'p50 ms': Number(median(results.map((r) => r.p50Ms)).toFixed(2)),
@@ -276,8 +279,8 @@ async function benchSentries(
   } finally {
     for (const sentry of sentries.values()) await sentry.process.stop();
   }
-  // Ours under Go for each client count, as one table reads best.
-  return which.flatMap((w) => rows.filter((r) => r.sentry === (w === 'go' ? 'Go 1.18.3' : 'ours')));
+  // Grouped by server (every Go row, then ours), as the table reads best.
+  return which.flatMap((w) => rows.filter((r) => r.sentry === LABEL[w]));
 }
 
 async function main(): Promise<void> {
