@@ -2,9 +2,10 @@
 // Why: every SignCertificate call verifies one Ed25519 CSR signature and makes one Ed25519
 // certificate signature (daprd's keys and sentry's issuer are Ed25519 since 1.18), and OpenSSL
 // 3.5's Ed25519 costs twice what libsodium's, or Go's, does: on the reference machine 105 µs vs
-// 50 µs per verification and 38 µs vs 18 µs per signature (docs/sentry.md, Performance). The
-// calls are synchronous: at ~70 µs per request that is cheaper than handing each to libuv's
-// thread pool, whose wake-ups cost more CPU than they free on a busy two-core node.
+// 50 µs per verification and 38 µs vs 18 µs per signature (docs/sentry.md, "What a
+// SignCertificate costs"). The calls are synchronous: at ~70 µs per request that is cheaper than
+// handing each to libuv's thread pool, whose wake-ups cost more CPU than they free on a busy
+// two-core node.
 //
 // OpenSSL stays in use when the addon has no build for this platform (sodium-native ships
 // prebuilt binaries for linux x64 and arm64, not s390x or ppc64le), when Node runs in FIPS mode

@@ -1,8 +1,9 @@
 // The operator's informers (docs/contracts/operator.md §5.2): one list-watch per dapr.io kind and one for pods'
 // Dapr annotations, all on every replica, subscribed through SharedWatches (the pods and
-// Components are watched once for the whole all-in-one process, docs/all-in-one.md). ListWatch keeps the watch contract (resume from the
-// last resourceVersion, relist on 410 Gone, back off while the apiserver is away); the caches
-// turn what it sees into real changes only. `operator-cache` turns ready once all have listed.
+// Components are watched once for the whole all-in-one process, docs/all-in-one.md). The
+// list-watch keeps the watch contract (resume from the last resourceVersion, relist on 410 Gone,
+// back off while the apiserver is away); the caches turn what it sees into real changes only.
+// `operator-cache` turns ready once all have listed.
 import type { HealthTarget } from '../../kit/health-targets.js';
 import { isNotFound, type KubeApi } from '../../kit/kubernetes/client.js';
 import { ListWatch } from '../../kit/kubernetes/list-watch.js';
